@@ -1,0 +1,123 @@
+/**
+ * Where a stream's messages come from and where its predictions go, named by URL: this module maps a URL's
+ * scheme to the adapter that implements `StreamSource`, `StreamSink` or `StreamPublisher` for it, and is the
+ * only place that knows the list. Adding a broker or a database means one `case` per role here and one file
+ * for the adapter; the runner and the CLI stay as they are.
+ *
+ * Schemes are matched case-insensitively; `stdin` (or `-`) and plain paths (no `scheme://`) name the standard
+ * input and files.
+ */
+import { ServingError } from '../../errors/serving-error.js';
+import { silentLogger, type Logger } from '../../logging/logger.js';
+import type { StreamSink, StreamSource } from './stream-contracts.js';
+import type { StreamPublisher } from './stream-publisher.js';
+
+export interface SourceOptions {
+  /**
+   * Messages left unacknowledged this long by another consumer are taken over (Redis XAUTOCLAIM); a URL
+   * parameter (`claim-idle-ms`) wins over it.
+   */
+  readonly claimIdleMs: number;
+  readonly logger?: Logger | undefined;
+}
+
+/**
+ * What the sink URL names. `predictions`: where prediction records go; dead letters go to that sink's own
+ * dead-letter place (`T_dead_letters`, `STREAM:dead-letters`, …). `dead-letters`: the URL names the place of
+ * the dead letters themselves (`--dead-letter`), and only `writeDeadLetters` is used.
+ */
+export type SinkRole = 'predictions' | 'dead-letters';
+
+export interface SinkOptions {
+  readonly role: SinkRole;
+  readonly logger?: Logger | undefined;
+}
+
+/** The scheme of an endpoint URL: `stdin` for `stdin` or `-`, `file` for a path, else the URL's scheme. */
+export function endpointScheme(url: string): string {
+  const text = url.trim();
+  if (text === 'stdin' || text === '-') return 'stdin';
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase();
+  if (scheme === undefined) return 'file';
+  return scheme === 'postgresql' ? 'postgres' : scheme;
+}
+
+// The schemes each role accepts, in the order error messages list them. Add a scheme here when its case
+// below is implemented.
+export const SOURCE_SCHEMES: readonly string[] = [];
+export const SINK_SCHEMES: readonly string[] = [];
+export const PUBLISH_SCHEMES: readonly string[] = [];
+
+export async function openStreamSource(url: string, options: SourceOptions): Promise<StreamSource> {
+  const scheme = endpointScheme(url);
+  switch (scheme) {
+    case 'redis':
+      // redis://host:port/STREAM?group=G&consumer=C&claim-idle-ms=N
+      break;
+    case 'nats':
+      // nats://host:port/SUBJECT?stream=S&consumer=C (JetStream)
+      break;
+    case 'kafka':
+      // kafka://broker1,broker2/TOPIC?group=G
+      break;
+    case 'stdin':
+    case 'file':
+      // one JSON instance per line
+      break;
+  }
+  void options;
+  throw unsupported('source', url, scheme, SOURCE_SCHEMES);
+}
+
+export async function openStreamSink(url: string, options: SinkOptions): Promise<StreamSink> {
+  const scheme = endpointScheme(url);
+  const logger = options.logger ?? silentLogger;
+  switch (scheme) {
+    case 'postgres':
+      // postgres://user@host:port/db?table=T
+      break;
+    case 'duckdb':
+      // duckdb:///path.db?table=T
+      break;
+    case 'redis':
+      // redis://host:port/STREAM
+      break;
+    case 'nats':
+      // nats://host:port/SUBJECT
+      break;
+    case 'kafka':
+      // kafka://broker1,broker2/TOPIC
+      break;
+    case 'stdout':
+      break;
+  }
+  void logger;
+  throw unsupported('sink', url, scheme, SINK_SCHEMES);
+}
+
+/** Where `millrace simulate` publishes. */
+export async function openStreamPublisher(url: string): Promise<StreamPublisher> {
+  const scheme = endpointScheme(url);
+  switch (scheme) {
+    case 'redis':
+      // redis://host:port/STREAM (XADD, field `data`)
+      break;
+    case 'nats':
+      // nats://host:port/SUBJECT (JetStream publish)
+      break;
+    case 'kafka':
+      // kafka://broker1,broker2/TOPIC
+      break;
+  }
+  throw unsupported('publish target', url, scheme, PUBLISH_SCHEMES);
+}
+
+function unsupported(role: string, url: string, scheme: string, supported: readonly string[]): ServingError {
+  const shown = scheme === 'file' || scheme === 'stdin' ? `"${url}"` : `${scheme}://`;
+  const list = supported.length === 0 ? 'none yet' : supported.map(schemeExample).join(', ');
+  return new ServingError('INVALID_ARGUMENT', `${shown} is not a supported stream ${role}; supported: ${list}`);
+}
+
+function schemeExample(scheme: string): string {
+  return scheme === 'stdin' || scheme === 'stdout' ? scheme : scheme === 'file' ? 'a file path' : `${scheme}://`;
+}
