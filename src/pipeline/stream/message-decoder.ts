@@ -1,0 +1,60 @@
+/**
+ * Turns a message body into the instance sent to the model, or says why it cannot be one. A body is one JSON
+ * instance, in the shapes a line of a JSON lines input may take: an object with one field per named input, or
+ * a bare value (a list or scalar) for a single-input signature. The optional shaping flags of batch prediction
+ * (--included_fields, --excluded_fields, --instance_type) apply the same way. Every problem found here is the
+ * message's own (bad JSON, wrong shape), so it is permanent: retrying cannot fix it.
+ */
+import type { Signature } from '../../runtime/signature.js';
+import { checkInstance, signatureCellDtypes } from '../instance-check.js';
+import { instanceJson } from '../instance-json.js';
+import { InstanceShaper, type ShapingOptions } from '../instance-shaper.js';
+
+/** The instance as JSON text, or the problem (an INVALID_ARGUMENT message). */
+export type DecodedMessage = { readonly instance: string } | { readonly problem: string };
+
+export type MessageShaping = Omit<ShapingOptions, 'keyField'>;
+
+const utf8 = new TextDecoder('utf-8');
+
+export class MessageDecoder {
+  private readonly shaper: InstanceShaper | undefined;
+
+  constructor(
+    private readonly signature: Signature,
+    shaping: MessageShaping = {},
+  ) {
+    const shapes = shaping.includedFields !== undefined || shaping.excludedFields !== undefined || shaping.instanceType !== undefined;
+    this.shaper = shapes ? new InstanceShaper(shaping, signatureCellDtypes(signature)) : undefined;
+  }
+
+  decode(body: Uint8Array): DecodedMessage {
+    const text = utf8.decode(body).trim();
+    if (text === '') return { problem: 'the message body is empty (expected one JSON instance)' };
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      return { problem: `the message body is not valid JSON: ${(err as Error).message}` };
+    }
+    if (this.shaper === undefined) {
+      const problem = checkInstance(value, this.signature);
+      // The body's own text keeps numbers exactly as sent (JSON.parse would round big integers).
+      return problem === undefined ? { instance: text } : { problem };
+    }
+    const object = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    const names = object === undefined ? [] : Object.keys(object);
+    const shaped =
+      object === undefined
+        ? this.shaper.shape({ kind: 'value', position: 1, value })
+        : this.shaper.shape({ kind: 'fields', position: 1, names, values: names.map((n) => object[n]) });
+    if ('error' in shaped) return { problem: shaped.error };
+    const problem = checkInstance(shaped.shaped.instance, this.signature);
+    return problem === undefined ? { instance: instanceJson(shaped.shaped.instance) } : { problem };
+  }
+}
+
+/** The body as text for a dead letter (invalid UTF-8 sequences replaced). */
+export function bodyText(body: Uint8Array): string {
+  return utf8.decode(body);
+}

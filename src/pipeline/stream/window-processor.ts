@@ -1,0 +1,224 @@
+/**
+ * Carries one window of messages from the source to the sink: decode every body, predict the good ones in
+ * one call (a failing call is split down to single instances, as in batch prediction), write the records,
+ * and acknowledge each message only after the write that holds it resolved. A message fails permanently (bad
+ * JSON, wrong shape, rejected by the model) or transiently (model server unreachable, overloaded or slow; the
+ * sink failing): permanent failures become dead letters at once, transient ones are retried with backoff until
+ * the message's attempts (its broker deliveries, then each retry here) reach `maxAttempts`. A message the broker
+ * has already delivered more often than that (a worker died on it each time) becomes a dead letter unread.
+ *
+ * Dead letters are written until they succeed, however long that takes, because acknowledging a message that
+ * is neither predicted nor dead-lettered would lose it. Once shutdown begins, nothing is retried: what is left
+ * stays unacknowledged and the broker delivers it again later.
+ */
+import { ServingError, toServingError } from '../../errors/serving-error.js';
+import type { Logger } from '../../logging/logger.js';
+import type { StreamMetrics } from '../../metrics/stream-metrics.js';
+import { predictInstances, type PredictionTarget, type RowOutcome } from '../batch-predict.js';
+import { bodyText, type MessageDecoder } from './message-decoder.js';
+import { backoffMs, isTransient, sleep, type BackoffOptions } from './retry-policy.js';
+import type { DeadLetter, PredictionRecord, StreamMessage, StreamSink, StreamSource } from './stream-contracts.js';
+
+/** The model a stream runs on, resolved once at the start so every record names the same version. */
+export interface StreamModel {
+  readonly target: PredictionTarget;
+  readonly name: string;
+  readonly version: number;
+}
+
+/** Counts since the worker started (the run's summary). */
+export interface StreamCounters {
+  received: number;
+  predicted: number;
+  deadLettered: number;
+  retries: number;
+  acked: number;
+  windows: number;
+}
+
+export interface WindowContext {
+  readonly source: StreamSource;
+  readonly sink: StreamSink;
+  /** Where dead letters go (the sink itself unless --dead-letter names another place). */
+  readonly deadLetters: StreamSink;
+  readonly decoder: MessageDecoder;
+  readonly model: StreamModel;
+  readonly maxAttempts: number;
+  readonly backoff: BackoffOptions;
+  /** Aborted when the worker is shutting down. */
+  readonly shutdown: AbortSignal;
+  readonly counters: StreamCounters;
+  readonly logger: Logger;
+  readonly metrics?: StreamMetrics | undefined;
+}
+
+/** A message still to be predicted, with the attempt it is on (its first is its broker delivery count). */
+interface Pending {
+  readonly message: StreamMessage;
+  readonly instance: string;
+  readonly attempt: number;
+}
+
+/** A prediction waiting to be written, with the attempt its write is on. */
+interface Unwritten {
+  readonly message: StreamMessage;
+  readonly record: PredictionRecord;
+  readonly attempt: number;
+}
+
+/** A message that failed for good, and on which attempt. */
+interface Failed {
+  readonly message: StreamMessage;
+  readonly error: ServingError;
+  readonly attempt: number;
+}
+
+export async function processWindow(context: WindowContext, messages: readonly StreamMessage[], openedAt: number): Promise<void> {
+  const { decoder, maxAttempts } = context;
+  let pending: Pending[] = [];
+  let dead: Failed[] = [];
+  for (const message of messages) {
+    if (message.deliveries > maxAttempts) {
+      const error = new ServingError('ABORTED', `delivered ${message.deliveries} times without being acknowledged, more than --max-attempts ${maxAttempts}`);
+      dead.push({ message, error, attempt: message.deliveries });
+      continue;
+    }
+    const decoded = decoder.decode(message.body);
+    if ('problem' in decoded) dead.push({ message, error: new ServingError('INVALID_ARGUMENT', decoded.problem), attempt: message.deliveries });
+    else pending.push({ message, instance: decoded.instance, attempt: message.deliveries });
+  }
+  let unwritten: Unwritten[] = [];
+  let retry = 0;
+  for (;;) {
+    const again: Pending[] = [];
+    if (pending.length > 0) {
+      const outcomes = await predict(context.model.target, pending.map((p) => p.instance));
+      const predictionTimeMs = Date.now();
+      pending.forEach((item, i) => {
+        const outcome = outcomes[i]!;
+        if ('prediction' in outcome) {
+          unwritten.push({ message: item.message, record: recordOf(context.model, item, outcome.prediction, predictionTimeMs), attempt: item.attempt });
+        } else if (isTransient(outcome.error) && item.attempt < maxAttempts) {
+          again.push({ ...item, attempt: item.attempt + 1 });
+        } else {
+          dead.push({ message: item.message, error: outcome.error, attempt: item.attempt });
+        }
+      });
+    }
+    if (unwritten.length > 0) {
+      const failure = await writeRecords(context, unwritten);
+      const kept: Unwritten[] = [];
+      if (failure !== undefined) {
+        for (const item of unwritten) {
+          if (item.attempt >= maxAttempts) dead.push({ message: item.message, error: failure, attempt: item.attempt });
+          else kept.push({ ...item, attempt: item.attempt + 1 });
+        }
+        context.counters.retries += kept.length;
+        context.metrics?.retries.inc({ stage: 'sink' }, kept.length);
+      }
+      unwritten = kept;
+    }
+    if (dead.length > 0) {
+      await writeDeadLetters(context, dead, messages.length);
+      dead = [];
+    }
+    if (again.length > 0) {
+      context.counters.retries += again.length;
+      context.metrics?.retries.inc({ stage: 'predict' }, again.length);
+    }
+    pending = again;
+    if (pending.length === 0 && unwritten.length === 0) break;
+    if (context.shutdown.aborted) {
+      const left = pending.length + unwritten.length;
+      context.logger.log('warn', 'stream_retry_abandoned', { messages: left, reason: 'shutting down; the broker will deliver them again' });
+      return;
+    }
+    retry++;
+    await sleep(backoffMs(context.backoff, retry), context.shutdown);
+  }
+  context.metrics?.windowLatency.observe((performance.now() - openedAt) / 1000);
+}
+
+async function predict(target: PredictionTarget, instances: readonly string[]): Promise<RowOutcome[]> {
+  try {
+    return await predictInstances(target, instances);
+  } catch (err) {
+    // predictInstances reports failures per row; anything thrown past it fails the whole call alike.
+    const error = toServingError(err);
+    return instances.map(() => ({ error }));
+  }
+}
+
+/** Writes and acknowledges the records; returns the failure (as UNAVAILABLE) when the sink did not take them. */
+async function writeRecords(context: WindowContext, items: readonly Unwritten[]): Promise<ServingError | undefined> {
+  try {
+    await context.sink.write(items.map((i) => i.record));
+  } catch (err) {
+    const error = new ServingError('UNAVAILABLE', `sink ${context.sink.display} did not store ${items.length} records: ${toServingError(err).message}`);
+    context.logger.log('warn', 'stream_sink_write_failed', { records: items.length, error: error.message });
+    return error;
+  }
+  context.counters.predicted += items.length;
+  context.metrics?.done.inc({ outcome: 'predicted' }, items.length);
+  if (context.metrics !== undefined) for (const { record } of items) context.metrics.endToEndLatency.observe(Math.max(0, record.predictionTimeMs - record.eventTimeMs) / 1000);
+  await acknowledge(context, items.map((i) => i.message));
+  return undefined;
+}
+
+/** Writes dead letters until the sink takes them (or shutdown begins), then acknowledges their messages. */
+async function writeDeadLetters(context: WindowContext, failed: readonly Failed[], windowSize: number): Promise<void> {
+  const letters = failed.map(({ message, error, attempt }) => letterOf(message, error, attempt));
+  for (let failures = 0; ; failures++) {
+    try {
+      await context.deadLetters.writeDeadLetters(letters);
+      break;
+    } catch (err) {
+      const message = toServingError(err).message;
+      context.logger.log('error', 'stream_dead_letter_write_failed', { letters: letters.length, sink: context.deadLetters.display, error: message, failures: failures + 1 });
+      if (context.shutdown.aborted) return;
+      await sleep(backoffMs(context.backoff, failures + 1), context.shutdown);
+    }
+  }
+  context.counters.deadLettered += letters.length;
+  for (const letter of letters) {
+    context.metrics?.deadLetters.inc({ code: letter.error.slice(0, letter.error.indexOf(':')) });
+    context.logger.log('warn', 'stream_dead_letter', { message_id: letter.messageId, error: letter.error, deliveries: letter.deliveries, window: windowSize });
+  }
+  context.metrics?.done.inc({ outcome: 'dead_lettered' }, letters.length);
+  await acknowledge(context, failed.map((f) => f.message));
+}
+
+async function acknowledge(context: WindowContext, messages: readonly StreamMessage[]): Promise<void> {
+  try {
+    await context.source.ack(messages);
+    context.counters.acked += messages.length;
+    context.metrics?.acked.inc(messages.length);
+  } catch (err) {
+    // Harmless for correctness: the broker delivers them again and the sink ignores the repeat.
+    context.metrics?.ackFailures.inc(messages.length);
+    context.logger.log('warn', 'stream_ack_failed', { messages: messages.length, error: toServingError(err).message });
+  }
+}
+
+function recordOf(model: StreamModel, item: Pending, prediction: string, predictionTimeMs: number): PredictionRecord {
+  return {
+    messageId: item.message.id,
+    instance: item.instance,
+    prediction,
+    modelName: model.name,
+    modelVersion: model.version,
+    eventTimeMs: item.message.eventTimeMs,
+    predictionTimeMs,
+  };
+}
+
+function letterOf(message: StreamMessage, error: ServingError, attempt: number): DeadLetter {
+  return {
+    messageId: message.id,
+    body: bodyText(message.body),
+    error: `${error.code}: ${error.message}`,
+    deliveries: attempt,
+    eventTimeMs: message.eventTimeMs,
+    failedTimeMs: Date.now(),
+  };
+}
