@@ -11,6 +11,9 @@ import { ServingError } from '../../errors/serving-error.js';
 import { silentLogger, type Logger } from '../../logging/logger.js';
 import type { StreamSink, StreamSource } from './stream-contracts.js';
 import type { StreamPublisher } from './stream-publisher.js';
+import { NatsJetStreamPublisher } from './nats-publisher.js';
+import { NatsJetStreamSink } from './nats-sink.js';
+import { NatsJetStreamSource } from './nats-source.js';
 
 export interface SourceOptions {
   /**
@@ -44,9 +47,9 @@ export function endpointScheme(url: string): string {
 
 // The schemes each role accepts, in the order error messages list them. Add a scheme here when its case
 // below is implemented.
-export const SOURCE_SCHEMES: readonly string[] = [];
-export const SINK_SCHEMES: readonly string[] = [];
-export const PUBLISH_SCHEMES: readonly string[] = [];
+export const SOURCE_SCHEMES: readonly string[] = ['nats'];
+export const SINK_SCHEMES: readonly string[] = ['nats'];
+export const PUBLISH_SCHEMES: readonly string[] = ['nats'];
 
 export async function openStreamSource(url: string, options: SourceOptions): Promise<StreamSource> {
   const scheme = endpointScheme(url);
@@ -55,8 +58,8 @@ export async function openStreamSource(url: string, options: SourceOptions): Pro
       // redis://host:port/STREAM?group=G&consumer=C&claim-idle-ms=N
       break;
     case 'nats':
-      // nats://host:port/SUBJECT?stream=S&consumer=C (JetStream)
-      break;
+      // nats://host:port/SUBJECT?stream=S&consumer=C (JetStream); ack_wait defaults to the claim idle time
+      return NatsJetStreamSource.open(url, { defaultAckWaitMs: options.claimIdleMs });
     case 'kafka':
       // kafka://broker1,broker2/TOPIC?group=G
       break;
@@ -83,8 +86,8 @@ export async function openStreamSink(url: string, options: SinkOptions): Promise
       // redis://host:port/STREAM
       break;
     case 'nats':
-      // nats://host:port/SUBJECT
-      break;
+      // nats://host:port/SUBJECT (dead letters: SUBJECT.dead)
+      return NatsJetStreamSink.open(url, { role: options.role });
     case 'kafka':
       // kafka://broker1,broker2/TOPIC
       break;
@@ -104,7 +107,7 @@ export async function openStreamPublisher(url: string): Promise<StreamPublisher>
       break;
     case 'nats':
       // nats://host:port/SUBJECT (JetStream publish)
-      break;
+      return NatsJetStreamPublisher.open(url);
     case 'kafka':
       // kafka://broker1,broker2/TOPIC
       break;

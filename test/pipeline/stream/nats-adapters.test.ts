@@ -4,6 +4,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { NatsJetStreamSource } from '../../../src/pipeline/stream/nats-source.js';
 import { NatsJetStreamSink } from '../../../src/pipeline/stream/nats-sink.js';
+import { NatsJetStreamPublisher } from '../../../src/pipeline/stream/nats-publisher.js';
 import type { DeadLetter, PredictionRecord, StreamMessage } from '../../../src/pipeline/stream/stream-contracts.js';
 import { startNatsServer, type NatsServer } from '../../support/nats-server.js';
 
@@ -240,6 +241,34 @@ describe('NATS JetStream sink', () => {
   it('refuses a subject with wildcards', async () => {
     await expect(NatsJetStreamSink.open(`${server.url}/out.*`)).rejects.toThrow(
       `${server.url}/out.*: "out.*" is not a subject to publish on (dot-separated tokens, no spaces, no * or > wildcards)`,
+    );
+  });
+});
+
+describe('NATS JetStream publisher', () => {
+  it('takes the source URL, creates the stream and stores the bodies in order for the source to read', async () => {
+    const url = `${server.url}/sim.rows?stream=SIM&consumer=w`;
+    const publisher = await NatsJetStreamPublisher.open(url);
+    expect(publisher.display).toBe(url);
+    await publisher.publish(['{"i":1}', '{"i":2}', '{"i":3}']);
+    await publisher.close();
+    const source = await NatsJetStreamSource.open(url);
+    try {
+      const got = await receiveAll(source, 3);
+      expect(got.map((m) => [m.id, text(m.body)])).toEqual([
+        ['1', '{"i":1}'],
+        ['2', '{"i":2}'],
+        ['3', '{"i":3}'],
+      ]);
+      await source.ack(got);
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('refuses a wildcard subject', async () => {
+    await expect(NatsJetStreamPublisher.open(`${server.url}/sim.>`)).rejects.toThrow(
+      `${server.url}/sim.>: "sim.>" is not a subject to publish on (dot-separated tokens, no spaces, no * or > wildcards)`,
     );
   });
 });
