@@ -7,6 +7,8 @@ import type { InstanceType, ShapingOptions } from '../pipeline/instance-shaper.j
 import { ProgressReporter } from '../pipeline/progress-reporter.js';
 import { outputDisplay } from '../pipeline/job-io.js';
 import { parseInputFormat } from '../pipeline/readers/input-format.js';
+import { parseTfRecordPayload, type TfRecordPayload } from '../pipeline/readers/tfrecord-payload.js';
+import { DEFAULT_MAX_RECORD_BYTES } from '../pipeline/readers/tfrecord-records.js';
 import { isTableUrl, parseTableUrl } from '../pipeline/tables/table-url.js';
 import { DEFAULT_SIGNATURE, type Signature } from '../runtime/signature.js';
 import { bool, FlagError, flagsHelp, num, parseFlags, str, type FlagSpec, type FlagValues } from './flags.js';
@@ -21,7 +23,9 @@ const PREDICT_FLAGS: readonly FlagSpec[] = [
   { name: 'signature', type: 'string', default: '', help: `the signature to run; empty = ${DEFAULT_SIGNATURE}` },
   { name: 'input', type: 'string', default: '', help: 'input files: a file, a directory (read recursively) or a glob, several comma-separated; or a table: duckdb:///path.db?table=T|query=SQL, postgres://user@host:port/db?table=T|query=SQL' },
   { name: 'output', type: 'string', default: '', help: 'directory for prediction.results-* and prediction.errors-* (created if needed); or a table: duckdb:///path.db?table=T, postgres://…/db?table=T (errors in T_errors, shard markers in T_shards)' },
-  { name: 'format', type: 'string', default: '', help: 'input format when file names do not tell: jsonl, csv, tsv, parquet' },
+  { name: 'format', type: 'string', default: '', help: 'input format when file names do not tell: jsonl, csv, tsv, parquet, tfrecord (plain or gzip, told by the bytes)' },
+  { name: 'tfrecord_payload', type: 'string', default: 'example', help: 'what a TFRecord record holds: example (a tf.Example, read as named fields), tensor (a TensorProto, one instance\'s value) or bytes (sent as {"b64": …})' },
+  { name: 'max_record_bytes', type: 'int', default: DEFAULT_MAX_RECORD_BYTES, help: 'longest TFRecord record read; a longer one becomes an error row' },
   { name: 'batch_size', type: 'int', default: 256, help: 'instances per model call' },
   { name: 'key_field', type: 'string', default: '', help: 'field passed through to the output as "key" and left out of the instance' },
   { name: 'included_fields', type: 'string', default: '', help: 'comma-separated fields that make up the instance, in this order' },
@@ -41,9 +45,9 @@ const PREDICT_FLAGS: readonly FlagSpec[] = [
 const USAGE = `Usage: millrace predict --model DIR|URL --input PATH|GLOB|DIR|TABLE_URL --output DIR|TABLE_URL [flags]
        millrace predict --export_only --input PATH --output DIR [--model DIR] [flags]
 
-Runs a model over JSON lines, CSV/TSV or Parquet files, like a Vertex AI batch prediction job. Every input row
+Runs a model over JSON lines, CSV/TSV, Parquet or TFRecord files, like a Vertex AI batch prediction job. Every input row
 ends up as one line of prediction.results-SSSSS-of-NNNNN ({"key"?, "instance", "prediction"}) or of
-prediction.errors-SSSSS-of-NNNNN ({"key"?, "instance"?, "error": {code, message}, "input", "line"|"row"}).
+prediction.errors-SSSSS-of-NNNNN ({"key"?, "instance"?, "error": {code, message}, "input", "line"|"row"|"record"}).
 Shards are written under temporary names and renamed when complete; running the same command again resumes,
 skipping committed shards. Processes with --shard_index 0..K-1 and --shard_count K together write the same
 files as one process. With a server URL as --model (and --model_name), batches go to that server,
@@ -92,7 +96,13 @@ export async function predictCommand(argv: readonly string[]): Promise<number> {
       run = { mode: 'predict', target: { predictor: model.predictor, modelSpec, signature, splitOn: model.splitOn } };
     }
     const summary = await runBatchJob({
-      plan: { input: settings.input, format: settings.format, recordsPerUnit: settings.recordsPerUnit, numOutputShards: settings.numOutputShards },
+      plan: {
+        input: settings.input,
+        format: settings.format,
+        recordsPerUnit: settings.recordsPerUnit,
+        numOutputShards: settings.numOutputShards,
+        tfrecord: { payload: settings.tfrecordPayload, maxRecordBytes: settings.maxRecordBytes },
+      },
       output: settings.output,
       shaping: settings.shaping,
       run,
@@ -133,6 +143,8 @@ interface PredictSettings {
   readonly numOutputShards: number;
   readonly recordsPerUnit: number;
   readonly exportOnly: boolean;
+  readonly tfrecordPayload: TfRecordPayload;
+  readonly maxRecordBytes: number;
   readonly shaping: ShapingOptions;
 }
 
@@ -158,6 +170,12 @@ function readSettings(flags: FlagValues): PredictSettings {
     } catch (err) {
       throw new FlagError((err as Error).message);
     }
+  }
+  let tfrecordPayload: TfRecordPayload;
+  try {
+    tfrecordPayload = parseTfRecordPayload(str(flags, 'tfrecord_payload'));
+  } catch (err) {
+    throw new FlagError(`--tfrecord_payload: ${(err as Error).message}`);
   }
   if (isModelUrl(modelDir) && str(flags, 'model_name') === '') throw new FlagError('--model_name is required when --model is a server URL');
   const positive = (name: string): number => {
@@ -185,6 +203,8 @@ function readSettings(flags: FlagValues): PredictSettings {
     numOutputShards,
     recordsPerUnit: positive('records_per_unit'),
     exportOnly,
+    tfrecordPayload,
+    maxRecordBytes: positive('max_record_bytes'),
     shaping: readShaping(flags),
   };
 }

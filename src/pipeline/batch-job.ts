@@ -95,6 +95,7 @@ function manifestOf(options: BatchJobOptions, plan: WorkPlan): JobManifest {
     files: plan.files.map((f) => ({ path: f.path, format: f.format, size: f.size, mtime_ms: f.mtimeMs })),
     ...(plan.table === undefined ? {} : { table: plan.table }),
     records_per_unit: options.plan.recordsPerUnit,
+    ...(plan.files.some((f) => f.format === 'tfrecord') ? { tfrecord_payload: options.plan.tfrecord?.payload ?? 'example' } : {}),
     num_output_shards: plan.shards.length,
     shaping: {
       key_field: shaping.keyField ?? null,

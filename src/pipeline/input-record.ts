@@ -1,11 +1,13 @@
 import type { ByteRange } from './readers/byte-range.js';
 import type { LineFormat } from './readers/input-format.js';
 import type { RowRange } from './readers/parquet-rows.js';
+import type { TfRecordPayload } from './readers/tfrecord-payload.js';
+import type { TfRecordCompression, TfRecordRange } from './readers/tfrecord-records.js';
 
 /**
  * One record of the input, before it is shaped into an instance: a row of named fields (CSV, Parquet, a JSON
  * object line), a bare JSON value (a JSON line holding an array or scalar), or a record that could not be read.
- * `position` is the 1-based line (text formats) or row (Parquet) that errors name.
+ * `position` is the 1-based line (text formats), row (Parquet, tables) or record (TFRecord) that errors name.
  */
 export type InputRecord = FieldsRecord | ValueRecord | UnreadableRecord;
 
@@ -32,10 +34,10 @@ export interface UnreadableRecord {
 }
 
 /**
- * A piece of the input that is read on its own: a byte range of a text file, rows of a Parquet file, or a
- * row range of a table in a stable order.
+ * A piece of the input that is read on its own: a byte range of a text file, rows of a Parquet file, frames
+ * of a TFRecord file, or a row range of a table in a stable order.
  */
-export type WorkUnit = TextUnit | ParquetUnit | TableUnit;
+export type WorkUnit = TextUnit | ParquetUnit | TfRecordUnit | TableUnit;
 
 export interface TextUnit {
   readonly file: string;
@@ -54,6 +56,18 @@ export interface ParquetUnit {
   readonly size: number;
 }
 
+export interface TfRecordUnit {
+  readonly file: string;
+  readonly format: 'tfrecord';
+  readonly compression: TfRecordCompression;
+  /** Whole frames; a gzip file is always one unit. */
+  readonly range: TfRecordRange;
+  readonly payload: TfRecordPayload;
+  /** Longer records become error rows instead of being held in memory. */
+  readonly maxRecordBytes: number;
+  readonly size: number;
+}
+
 export interface TableUnit {
   /** The table URL, password masked (what error rows name as their input). */
   readonly file: string;
@@ -65,7 +79,10 @@ export interface TableUnit {
   readonly size: number;
 }
 
-/** Whether positions in this unit are lines or rows (the errors file's key). */
-export function positionKind(unit: WorkUnit): 'line' | 'row' {
+export type PositionKind = 'line' | 'row' | 'record';
+
+/** Whether positions in this unit are lines, rows or records (the errors file's key). */
+export function positionKind(unit: WorkUnit): PositionKind {
+  if (unit.format === 'tfrecord') return 'record';
   return unit.format === 'parquet' || unit.format === 'table' ? 'row' : 'line';
 }

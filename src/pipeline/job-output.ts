@@ -2,6 +2,7 @@
  * Where a batch job's rows go: a directory of shard files or a database table. Either way a shard is written
  * whole or not at all, and a rerun skips the shards a previous run committed.
  */
+import type { PositionKind } from './input-record.js';
 import type { JobManifest } from './job-manifest.js';
 import type { OutputShard } from './work-plan.js';
 
@@ -22,8 +23,8 @@ export interface ErrorRow {
   readonly instance?: unknown;
   readonly error: { readonly code: string; readonly message: string };
   readonly input: string;
-  readonly positionKind: 'line' | 'row';
-  /** 1-based line or row of the input. */
+  readonly positionKind: PositionKind;
+  /** 1-based line, row or record of the input. */
   readonly position: number;
 }
 

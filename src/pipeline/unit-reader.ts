@@ -4,11 +4,13 @@
  * out as unreadable records that name their position, so every input row is accounted for.
  */
 import { ServingError } from '../errors/serving-error.js';
-import type { InputRecord, ParquetUnit, TableUnit, TextUnit, WorkUnit } from './input-record.js';
+import type { InputRecord, ParquetUnit, TableUnit, TextUnit, TfRecordUnit, WorkUnit } from './input-record.js';
 import { fieldCountError, readCsvRecords } from './readers/csv-records.js';
 import { delimiterOf } from './readers/input-format.js';
 import { openParquetFile, readParquetRows, type ParquetFile } from './readers/parquet-rows.js';
 import { readTextLines } from './readers/text-lines.js';
+import { payloadRecord } from './readers/tfrecord-payload.js';
+import { readTfRecords } from './readers/tfrecord-records.js';
 import type { SqlSession } from './tables/sql-session.js';
 
 /** Rows fetched from a table at a time. */
@@ -31,6 +33,8 @@ export class UnitReader {
         return readCsv(unit);
       case 'parquet':
         return this.readParquet(unit);
+      case 'tfrecord':
+        return readTfRecordUnit(unit);
       case 'table':
         return this.readTable(unit);
     }
@@ -71,6 +75,15 @@ export class UnitReader {
       const values = names.map((n) => (row[n] instanceof Date ? (row[n] as Date).getTime() : row[n]));
       yield { kind: 'fields', position: rowStart + i + 1, names, values };
     }
+  }
+}
+
+/** Records of a TFRecord unit; a corrupt one is an unreadable record (and the last, when it hides the rest). */
+async function* readTfRecordUnit(unit: TfRecordUnit): AsyncGenerator<InputRecord> {
+  const entries = readTfRecords(unit.file, { compression: unit.compression, range: unit.range, maxRecordBytes: unit.maxRecordBytes });
+  for await (const entry of entries) {
+    if (entry.kind === 'corrupt') yield { kind: 'unreadable', position: entry.index, message: entry.message };
+    else yield payloadRecord(entry.data, unit.payload, entry.index);
   }
 }
 

@@ -13,6 +13,9 @@ import { listInputFiles } from './readers/input-files.js';
 import { delimiterOf, inputFormatOf, type InputFormat } from './readers/input-format.js';
 import { openParquetFile, parquetRowGroups } from './readers/parquet-rows.js';
 import { splitTextFile } from './readers/split-points.js';
+import type { TfRecordPayload } from './readers/tfrecord-payload.js';
+import { DEFAULT_MAX_RECORD_BYTES, detectTfRecordCompression } from './readers/tfrecord-records.js';
+import { splitTfRecordFile } from './readers/tfrecord-splits.js';
 import type { TableInput } from './tables/table-plan.js';
 
 export interface PlanOptions {
@@ -25,6 +28,8 @@ export interface PlanOptions {
   readonly numOutputShards: number;
   /** Files under this directory are never input (the job's own output). */
   readonly exclude?: string | undefined;
+  /** TFRecord files: what a record holds (default `example`) and the longest record read. */
+  readonly tfrecord?: { readonly payload?: TfRecordPayload | undefined; readonly maxRecordBytes?: number | undefined } | undefined;
 }
 
 export interface InputFile {
@@ -61,7 +66,7 @@ export async function planWork(options: PlanOptions): Promise<WorkPlan> {
     const format = inputFormatOf(path, options.format);
     const info = await stat(path);
     files.push({ path, format, size: info.size, mtimeMs: info.mtimeMs });
-    units.push(...(await unitsOf(path, format, options.recordsPerUnit)));
+    units.push(...(await unitsOf(path, format, options)));
   }
   return { files, units, shards: dealShards(units, options.numOutputShards) };
 }
@@ -82,7 +87,15 @@ export function ownedShards(plan: WorkPlan, shardIndex: number, shardCount: numb
   return plan.shards.filter((s) => s.index % shardCount === shardIndex);
 }
 
-async function unitsOf(path: string, format: InputFormat, recordsPerUnit: number): Promise<WorkUnit[]> {
+async function unitsOf(path: string, format: InputFormat, options: PlanOptions): Promise<WorkUnit[]> {
+  const { recordsPerUnit } = options;
+  if (format === 'tfrecord') {
+    const compression = await detectTfRecordCompression(path);
+    const payload = options.tfrecord?.payload ?? 'example';
+    const maxRecordBytes = options.tfrecord?.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    const splits = await splitTfRecordFile(path, compression, recordsPerUnit);
+    return splits.map(({ range, records }) => ({ file: path, format, compression, range, payload, maxRecordBytes, size: records }));
+  }
   if (format === 'parquet') {
     const parquet = await openParquetFile(path);
     return parquetRowGroups(parquet)

@@ -41,6 +41,10 @@ describe('millrace predict', () => {
       status: 2,
       stderr: 'millrace: model half_plus_two version 1 has no signature "other" (it has serving_default)\n',
     });
+    expect(predict(['--model', HALF_PLUS_TWO, '--input', input, '--output', out, '--tfrecord_payload', 'proto'])).toMatchObject({
+      status: 2,
+      stderr: 'millrace: --tfrecord_payload: unknown TFRecord payload "proto"; expected one of example, tensor, bytes\n',
+    });
     expect(predict(['--help']).stdout).toContain('--shard_index=int');
   });
 

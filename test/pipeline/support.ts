@@ -51,6 +51,7 @@ export type JobOptions = Omit<BatchJobOptions, 'run' | 'plan' | 'shardIndex' | '
   /** A model directory; absent runs in export mode. */
   readonly model?: string;
   readonly exportOnly?: boolean;
+  readonly tfrecord?: BatchJobOptions['plan']['tfrecord'];
 };
 
 /** Runs a job in this process, as `millrace predict` does. */
@@ -59,7 +60,7 @@ export async function runJob(options: JobOptions): Promise<BatchJobSummary> {
   try {
     const signature = model?.signatures.get(DEFAULT_SIGNATURE);
     return await runBatchJob({
-      plan: { input: options.input, format: options.format ?? '', recordsPerUnit: options.recordsPerUnit ?? 100_000, numOutputShards: options.numOutputShards ?? 0 },
+      plan: { input: options.input, format: options.format ?? '', recordsPerUnit: options.recordsPerUnit ?? 100_000, numOutputShards: options.numOutputShards ?? 0, tfrecord: options.tfrecord },
       output: options.output,
       shaping: options.shaping ?? {},
       run:

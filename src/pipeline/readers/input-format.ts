@@ -3,11 +3,11 @@
  */
 import { ServingError } from '../../errors/serving-error.js';
 
-export const INPUT_FORMATS = ['csv', 'tsv', 'jsonl', 'parquet'] as const;
+export const INPUT_FORMATS = ['csv', 'tsv', 'jsonl', 'parquet', 'tfrecord'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
 
 /** Formats whose records are lines of text (CSV records may span lines inside quotes). */
-export type LineFormat = Exclude<InputFormat, 'parquet'>;
+export type LineFormat = Exclude<InputFormat, 'parquet' | 'tfrecord'>;
 
 export function parseInputFormat(name: string): InputFormat {
   if ((INPUT_FORMATS as readonly string[]).includes(name)) return name as InputFormat;
@@ -28,6 +28,8 @@ export function formatFromExtension(file: string): InputFormat | undefined {
   if (lower.endsWith('.tsv')) return 'tsv';
   if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson') || lower.endsWith('.json')) return 'jsonl';
   if (lower.endsWith('.parquet') || lower.endsWith('.pq')) return 'parquet';
+  // TFRecord, plain or gzip-compressed (see tfrecord-records.ts).
+  if (/\.tfrecords?(\.gz|\.gzip)?$/.test(lower)) return 'tfrecord';
   return undefined;
 }
 

@@ -1,6 +1,7 @@
 /**
  * Picks the reader for an input file by its extension (or an explicit format) and streams its examples.
  */
+import { unimplemented } from '../../errors/serving-error.js';
 import type { InputFormat } from '../../pipeline/readers/input-format.js';
 import type { Example } from '../example-values.js';
 import { readCsvExamples } from './csv-examples.js';
@@ -25,5 +26,7 @@ export function readExamples(file: string, format: InputFormat): AsyncGenerator<
       return readJsonLinesExamples(file);
     case 'parquet':
       return readParquetExamples(file);
+    case 'tfrecord':
+      throw unimplemented(`${file}: statistics of TFRecord files are not supported yet`);
   }
 }
