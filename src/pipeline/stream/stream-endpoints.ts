@@ -14,6 +14,9 @@ import type { StreamPublisher } from './stream-publisher.js';
 import { NatsJetStreamPublisher } from './nats-publisher.js';
 import { NatsJetStreamSink } from './nats-sink.js';
 import { NatsJetStreamSource } from './nats-source.js';
+import { RedisStreamPublisher } from './redis-stream-publisher.js';
+import { RedisStreamSink } from './redis-stream-sink.js';
+import { RedisStreamSource } from './redis-stream-source.js';
 
 export interface SourceOptions {
   /**
@@ -47,16 +50,16 @@ export function endpointScheme(url: string): string {
 
 // The schemes each role accepts, in the order error messages list them. Add a scheme here when its case
 // below is implemented.
-export const SOURCE_SCHEMES: readonly string[] = ['nats'];
-export const SINK_SCHEMES: readonly string[] = ['nats'];
-export const PUBLISH_SCHEMES: readonly string[] = ['nats'];
+export const SOURCE_SCHEMES: readonly string[] = ['redis', 'nats'];
+export const SINK_SCHEMES: readonly string[] = ['redis', 'nats'];
+export const PUBLISH_SCHEMES: readonly string[] = ['redis', 'nats'];
 
 export async function openStreamSource(url: string, options: SourceOptions): Promise<StreamSource> {
   const scheme = endpointScheme(url);
   switch (scheme) {
     case 'redis':
       // redis://host:port/STREAM?group=G&consumer=C&claim-idle-ms=N
-      break;
+      return RedisStreamSource.open(url, { claimIdleMs: options.claimIdleMs, logger: options.logger });
     case 'nats':
       // nats://host:port/SUBJECT?stream=S&consumer=C (JetStream); ack_wait defaults to the claim idle time
       return NatsJetStreamSource.open(url, { defaultAckWaitMs: options.claimIdleMs });
@@ -83,8 +86,8 @@ export async function openStreamSink(url: string, options: SinkOptions): Promise
       // duckdb:///path.db?table=T
       break;
     case 'redis':
-      // redis://host:port/STREAM
-      break;
+      // redis://host:port/STREAM?dedup-ttl-ms=N (dead letters: STREAM:dead-letters)
+      return RedisStreamSink.open(url, options.role, logger);
     case 'nats':
       // nats://host:port/SUBJECT (dead letters: SUBJECT.dead)
       return NatsJetStreamSink.open(url, { role: options.role });
@@ -104,7 +107,7 @@ export async function openStreamPublisher(url: string): Promise<StreamPublisher>
   switch (scheme) {
     case 'redis':
       // redis://host:port/STREAM (XADD, field `data`)
-      break;
+      return RedisStreamPublisher.open(url);
     case 'nats':
       // nats://host:port/SUBJECT (JetStream publish)
       return NatsJetStreamPublisher.open(url);

@@ -1,0 +1,208 @@
+/**
+ * A Redis stream read by a consumer group: `redis://host:port/STREAM?group=G&consumer=C&claim-idle-ms=N`.
+ *
+ * - The group is created at the start of the stream (`XGROUP CREATE … 0 MKSTREAM`) when it does not exist,
+ *   so a new group reads everything the stream holds.
+ * - Each entry's field `data` is the message body (one JSON instance); an entry without it arrives with an
+ *   empty body and becomes a dead letter. The event time is the entry id's millisecond part (when Redis
+ *   added it, unless the producer chose the id).
+ * - A consumer first re-reads its own pending entries (`XREADGROUP … 0`): with a stable `consumer=` name, a
+ *   restarted worker resumes what it had not acknowledged at once. Then it reads new entries (`>`).
+ * - Every `claim-idle-ms / 2` (at most 5 s) it takes over entries that some consumer, usually a dead worker,
+ *   has left unacknowledged longer than `claim-idle-ms` (`XAUTOCLAIM`, default 30 s; keep it above the time
+ *   a window takes, or live workers steal each other's windows — harmless with an idempotent sink, but wasted).
+ * - Delivery counts come from `XPENDING` for re-read and claimed entries (1 for new ones).
+ * - `ack` is `XACK`. Blocking reads use their own connection, so acknowledgements never wait behind them.
+ *
+ * Default group `millrace`; default consumer `<hostname>-<pid>`.
+ */
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+import { silentLogger, type Logger } from '../../logging/logger.js';
+import { connectRedis, redisError } from './redis-connection.js';
+import { intParam, parseRedisStreamUrl, type RedisStreamUrl } from './redis-stream-url.js';
+import type { StreamMessage, StreamSource } from './stream-contracts.js';
+
+export const REDIS_SOURCE_PARAMS = ['group', 'consumer', 'claim-idle-ms'] as const;
+/** The entry field that holds the message body. */
+export const REDIS_BODY_FIELD = 'data';
+
+export interface RedisSourceOptions {
+  /** Used when the URL has no claim-idle-ms. */
+  readonly claimIdleMs: number;
+  readonly logger?: Logger | undefined;
+}
+
+type Entry = [id: Buffer, fields: Buffer[] | null];
+type ReadReply = Array<[key: Buffer, entries: Entry[]]> | null;
+
+const EMPTY = new Uint8Array(0);
+const ACK_CHUNK = 1000;
+
+export class RedisStreamSource implements StreamSource {
+  readonly display: string;
+  /** Entries handed out and not acknowledged yet (a claim that returns them again is ignored). */
+  private readonly unacked = new Set<string>();
+  /** The next id to re-read from this consumer's own pending entries; undefined once they are all read. */
+  private history: string | undefined = '0-0';
+  private claimCursor = '0-0';
+  private nextClaimAt = 0;
+  private readonly claimIntervalMs: number;
+
+  private constructor(
+    private readonly url: RedisStreamUrl,
+    private readonly reader: Redis,
+    private readonly control: Redis,
+    readonly group: string,
+    readonly consumer: string,
+    readonly claimIdleMs: number,
+    private readonly logger: Logger,
+  ) {
+    this.display = url.display;
+    this.claimIntervalMs = Math.max(50, Math.min(5000, Math.floor(claimIdleMs / 2)));
+  }
+
+  static async open(text: string, options: RedisSourceOptions): Promise<RedisStreamSource> {
+    const url = parseRedisStreamUrl(text, 'source', REDIS_SOURCE_PARAMS);
+    const group = url.params.get('group') ?? 'millrace';
+    const consumer = url.params.get('consumer') ?? `${hostname()}-${process.pid}`;
+    const claimIdleMs = intParam(url, 'claim-idle-ms', options.claimIdleMs, 1);
+    const logger = options.logger ?? silentLogger;
+    const control = await connectRedis(url, logger);
+    let reader: Redis | undefined;
+    try {
+      await control.xgroup('CREATE', url.stream, group, '0', 'MKSTREAM').catch((err: Error) => {
+        if (!err.message.startsWith('BUSYGROUP')) throw redisError(url, `creating consumer group ${group}`, err);
+      });
+      reader = await connectRedis(url, logger);
+    } catch (err) {
+      control.disconnect();
+      throw err;
+    }
+    logger.log('info', 'redis_source_opened', { url: url.display, stream: url.stream, group, consumer, claim_idle_ms: claimIdleMs });
+    return new RedisStreamSource(url, reader, control, group, consumer, claimIdleMs, logger);
+  }
+
+  async receive(max: number, waitMs: number): Promise<StreamMessage[]> {
+    if (max < 1) return [];
+    if (this.history !== undefined) {
+      const own = await this.readHistory(max);
+      if (own.length > 0) return own;
+    }
+    if (Date.now() >= this.nextClaimAt) {
+      const claimed = await this.claim(max);
+      if (claimed.length > 0) return claimed;
+    }
+    const args: Array<string | number> = ['GROUP', this.group, this.consumer, 'COUNT', max];
+    // BLOCK 0 would wait forever: a zero wait is a plain, non-blocking read.
+    if (waitMs > 0) args.push('BLOCK', waitMs);
+    args.push('STREAMS', this.url.stream, '>');
+    const reply = (await this.read(args, 'XREADGROUP')) as ReadReply;
+    return this.messages(entriesOf(reply), undefined);
+  }
+
+  async ack(messages: readonly StreamMessage[]): Promise<void> {
+    for (let i = 0; i < messages.length; i += ACK_CHUNK) {
+      const ids = messages.slice(i, i + ACK_CHUNK).map((m) => m.id);
+      try {
+        await this.control.xack(this.url.stream, this.group, ...ids);
+      } catch (err) {
+        throw redisError(this.url, 'XACK', err);
+      }
+      for (const id of ids) this.unacked.delete(id);
+    }
+  }
+
+  async close(): Promise<void> {
+    // A blocking read may be waiting on the reader: drop it rather than wait it out.
+    this.reader.disconnect();
+    await this.control.quit().catch(() => this.control.disconnect());
+  }
+
+  /** This consumer's own pending entries, oldest first, from before a restart. */
+  private async readHistory(max: number): Promise<StreamMessage[]> {
+    const reply = (await this.read(['GROUP', this.group, this.consumer, 'COUNT', max, 'STREAMS', this.url.stream, this.history!], 'XREADGROUP')) as ReadReply;
+    const entries = entriesOf(reply);
+    if (entries.length === 0) {
+      this.history = undefined;
+      return [];
+    }
+    this.history = entries[entries.length - 1]![0].toString();
+    const messages = await this.messages(entries, await this.deliveryCounts(entries));
+    if (messages.length > 0) this.logger.log('info', 'redis_source_resumed', { url: this.display, consumer: this.consumer, entries: messages.length });
+    return messages;
+  }
+
+  /** Entries other consumers left pending longer than claim-idle-ms, now this consumer's. */
+  private async claim(max: number): Promise<StreamMessage[]> {
+    let reply: unknown;
+    try {
+      reply = await this.reader.callBuffer('XAUTOCLAIM', this.url.stream, this.group, this.consumer, this.claimIdleMs, this.claimCursor, 'COUNT', max);
+    } catch (err) {
+      throw redisError(this.url, 'XAUTOCLAIM', err);
+    }
+    const [cursor, claimed] = reply as [Buffer, Entry[]];
+    this.claimCursor = cursor.toString();
+    if (this.claimCursor === '0-0') this.nextClaimAt = Date.now() + this.claimIntervalMs;
+    // Entries this worker is still working on may come back when a window runs longer than claim-idle-ms.
+    const fresh = claimed.filter(([id]) => !this.unacked.has(id.toString()));
+    if (fresh.length === 0) return [];
+    const messages = await this.messages(fresh, await this.deliveryCounts(fresh));
+    this.logger.log('info', 'redis_source_claimed', { url: this.display, consumer: this.consumer, entries: messages.length, claim_idle_ms: this.claimIdleMs });
+    return messages;
+  }
+
+  /** Delivery counts of entries pending on this consumer, by id. */
+  private async deliveryCounts(entries: readonly Entry[]): Promise<Map<string, number>> {
+    const first = entries[0]![0].toString();
+    const last = entries[entries.length - 1]![0].toString();
+    let rows: unknown;
+    try {
+      // Between the first and last id, this consumer's pending entries are these ones and those it is working on.
+      rows = await this.control.xpending(this.url.stream, this.group, first, last, entries.length + this.unacked.size, this.consumer);
+    } catch (err) {
+      throw redisError(this.url, 'XPENDING', err);
+    }
+    return new Map((rows as Array<[string, string, number, number]>).map(([id, , , deliveries]) => [id, Number(deliveries)]));
+  }
+
+  private async messages(entries: readonly Entry[], deliveries: Map<string, number> | undefined): Promise<StreamMessage[]> {
+    const messages: StreamMessage[] = [];
+    const deleted: string[] = [];
+    for (const [rawId, fields] of entries) {
+      const id = rawId.toString();
+      // A re-read entry that was deleted (XDEL, trimming) comes back without fields: nothing to predict.
+      if (fields === null) {
+        deleted.push(id);
+        continue;
+      }
+      this.unacked.add(id);
+      messages.push({ id, body: bodyOf(fields), eventTimeMs: Number(id.slice(0, id.indexOf('-'))), deliveries: deliveries?.get(id) ?? 1 });
+    }
+    if (deleted.length > 0) {
+      await this.control.xack(this.url.stream, this.group, ...deleted).catch(() => undefined);
+      this.logger.log('warn', 'redis_source_deleted_entries', { url: this.display, ids: deleted.slice(0, 10), count: deleted.length });
+    }
+    return messages;
+  }
+
+  private async read(args: Array<string | number>, command: string): Promise<unknown> {
+    try {
+      return await this.reader.callBuffer(command, ...args);
+    } catch (err) {
+      throw redisError(this.url, command, err);
+    }
+  }
+}
+
+function entriesOf(reply: ReadReply): Entry[] {
+  return reply === null || reply.length === 0 ? [] : reply[0]![1];
+}
+
+/** The `data` field's value; fields alternate name, value. */
+function bodyOf(fields: readonly Buffer[]): Uint8Array {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i]!.length === REDIS_BODY_FIELD.length && fields[i]!.toString() === REDIS_BODY_FIELD) return fields[i + 1]!;
+  }
+  return EMPTY;
+}
