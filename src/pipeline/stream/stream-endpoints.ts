@@ -14,9 +14,12 @@ import type { StreamPublisher } from './stream-publisher.js';
 import { NatsJetStreamPublisher } from './nats-publisher.js';
 import { NatsJetStreamSink } from './nats-sink.js';
 import { NatsJetStreamSource } from './nats-source.js';
+import { LineSource } from './line-source.js';
 import { RedisStreamPublisher } from './redis-stream-publisher.js';
 import { RedisStreamSink } from './redis-stream-sink.js';
 import { RedisStreamSource } from './redis-stream-source.js';
+import { SqlStreamSink } from './sql-stream-sink.js';
+import { StdoutSink } from './stdout-sink.js';
 
 export interface SourceOptions {
   /**
@@ -50,8 +53,8 @@ export function endpointScheme(url: string): string {
 
 // The schemes each role accepts, in the order error messages list them. Add a scheme here when its case
 // below is implemented.
-export const SOURCE_SCHEMES: readonly string[] = ['redis', 'nats'];
-export const SINK_SCHEMES: readonly string[] = ['redis', 'nats'];
+export const SOURCE_SCHEMES: readonly string[] = ['redis', 'nats', 'stdin', 'file'];
+export const SINK_SCHEMES: readonly string[] = ['postgres', 'duckdb', 'redis', 'nats', 'stdout'];
 export const PUBLISH_SCHEMES: readonly string[] = ['redis', 'nats'];
 
 export async function openStreamSource(url: string, options: SourceOptions): Promise<StreamSource> {
@@ -68,8 +71,8 @@ export async function openStreamSource(url: string, options: SourceOptions): Pro
       break;
     case 'stdin':
     case 'file':
-      // one JSON instance per line
-      break;
+      // one JSON instance per line; a line not acknowledged within the claim idle time is handed out again
+      return LineSource.open(url, { ackWaitMs: options.claimIdleMs });
   }
   void options;
   throw unsupported('source', url, scheme, SOURCE_SCHEMES);
@@ -80,11 +83,10 @@ export async function openStreamSink(url: string, options: SinkOptions): Promise
   const logger = options.logger ?? silentLogger;
   switch (scheme) {
     case 'postgres':
-      // postgres://user@host:port/db?table=T
-      break;
+      // postgres://user@host:port/db?table=T (dead letters: T_dead_letters)
     case 'duckdb':
-      // duckdb:///path.db?table=T
-      break;
+      // duckdb:///path.db?table=T (dead letters: T_dead_letters)
+      return SqlStreamSink.open(url, options.role);
     case 'redis':
       // redis://host:port/STREAM?dedup-ttl-ms=N (dead letters: STREAM:dead-letters)
       return RedisStreamSink.open(url, options.role, logger);
