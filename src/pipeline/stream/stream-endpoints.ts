@@ -42,10 +42,11 @@ export interface SinkOptions {
   readonly logger?: Logger | undefined;
 }
 
-/** The scheme of an endpoint URL: `stdin` for `stdin` or `-`, `file` for a path, else the URL's scheme. */
+/** The scheme of an endpoint URL: `stdin` for `stdin` or `-`, `stdout`, `file` for a path, else the URL's scheme. */
 export function endpointScheme(url: string): string {
   const text = url.trim();
   if (text === 'stdin' || text === '-') return 'stdin';
+  if (text === 'stdout') return 'stdout';
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase();
   if (scheme === undefined) return 'file';
   return scheme === 'postgresql' ? 'postgres' : scheme;
@@ -83,9 +84,8 @@ export async function openStreamSink(url: string, options: SinkOptions): Promise
   const logger = options.logger ?? silentLogger;
   switch (scheme) {
     case 'postgres':
-      // postgres://user@host:port/db?table=T (dead letters: T_dead_letters)
     case 'duckdb':
-      // duckdb:///path.db?table=T (dead letters: T_dead_letters)
+      // postgres://user@host:port/db?table=T, duckdb:///path.db?table=T (dead letters: T_dead_letters)
       return SqlStreamSink.open(url, options.role);
     case 'redis':
       // redis://host:port/STREAM?dedup-ttl-ms=N (dead letters: STREAM:dead-letters)
@@ -97,7 +97,8 @@ export async function openStreamSink(url: string, options: SinkOptions): Promise
       // kafka://broker1,broker2/TOPIC
       break;
     case 'stdout':
-      break;
+      // JSON lines; dead letters are lines with "error"
+      return new StdoutSink();
   }
   void logger;
   throw unsupported('sink', url, scheme, SINK_SCHEMES);

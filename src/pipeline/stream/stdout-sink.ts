@@ -1,0 +1,65 @@
+/**
+ * Predictions as JSON lines on standard output (`--sink stdout`), one per message, in the JSON the broker sinks
+ * publish: `{"message_id", "instance", "prediction", "model_name", "model_version", "event_time_ms",
+ * "prediction_time_ms"}`. Dead letters are lines on the same output with `"body"` and `"error"` instead of a
+ * prediction. A write resolves once the lines are handed to the operating system.
+ *
+ * A line once written cannot be taken back, so idempotency here is best effort: the ids of the last
+ * `rememberIds` messages written are kept, and a redelivery among them prints nothing. After a restart a
+ * message may be printed twice; readers that need exactly one line per message keep the first per message_id.
+ */
+import type { Writable } from 'node:stream';
+import { deadLetterJson, predictionRecordJson } from './prediction-json.js';
+import type { DeadLetter, PredictionRecord, StreamSink } from './stream-contracts.js';
+
+export const DEFAULT_REMEMBER_IDS = 100_000;
+const NEWLINE = new Uint8Array([10]);
+
+export class StdoutSink implements StreamSink {
+  readonly display = 'stdout';
+  /** Insertion-ordered, so the oldest id is the first to forget. */
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly out: Writable = process.stdout,
+    private readonly rememberIds = DEFAULT_REMEMBER_IDS,
+  ) {}
+
+  async write(records: readonly PredictionRecord[]): Promise<void> {
+    const fresh = records.filter((r) => !this.seen.has(`p:${r.messageId}`));
+    await this.print(fresh.map(predictionRecordJson));
+    this.remember(fresh.map((r) => `p:${r.messageId}`));
+  }
+
+  async writeDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
+    const fresh = letters.filter((l) => !this.seen.has(`d:${l.messageId}`));
+    await this.print(fresh.map(deadLetterJson));
+    this.remember(fresh.map((l) => `d:${l.messageId}`));
+  }
+
+  async close(): Promise<void> {}
+
+  /** Only after the write succeeded: a failed write must print its lines on the retry. */
+  private remember(keys: readonly string[]): void {
+    for (const key of keys) this.seen.add(key);
+    for (const key of this.seen) {
+      if (this.seen.size <= this.rememberIds) break;
+      this.seen.delete(key);
+    }
+  }
+
+  private print(lines: readonly Uint8Array[]): Promise<void> {
+    if (lines.length === 0) return Promise.resolve();
+    const size = lines.reduce((n, l) => n + l.length + 1, 0);
+    const chunk = new Uint8Array(size);
+    let at = 0;
+    for (const line of lines) {
+      chunk.set(line, at);
+      chunk.set(NEWLINE, at + line.length);
+      at += line.length + 1;
+    }
+    return new Promise((resolve, reject) => {
+      this.out.write(chunk, (err) => (err === undefined || err === null ? resolve() : reject(err)));
+    });
+  }
+}
