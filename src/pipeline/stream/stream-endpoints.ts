@@ -15,6 +15,9 @@ import { NatsJetStreamPublisher } from './nats-publisher.js';
 import { NatsJetStreamSink } from './nats-sink.js';
 import { NatsJetStreamSource } from './nats-source.js';
 import { LineSource } from './line-source.js';
+import { KafkaPublisher } from './kafka-publisher.js';
+import { KafkaSink } from './kafka-sink.js';
+import { KafkaSource } from './kafka-source.js';
 import { RedisStreamPublisher } from './redis-stream-publisher.js';
 import { RedisStreamSink } from './redis-stream-sink.js';
 import { RedisStreamSource } from './redis-stream-source.js';
@@ -54,9 +57,9 @@ export function endpointScheme(url: string): string {
 
 // The schemes each role accepts, in the order error messages list them. Add a scheme here when its case
 // below is implemented.
-export const SOURCE_SCHEMES: readonly string[] = ['redis', 'nats', 'stdin', 'file'];
-export const SINK_SCHEMES: readonly string[] = ['postgres', 'duckdb', 'redis', 'nats', 'stdout'];
-export const PUBLISH_SCHEMES: readonly string[] = ['redis', 'nats'];
+export const SOURCE_SCHEMES: readonly string[] = ['redis', 'nats', 'kafka', 'stdin', 'file'];
+export const SINK_SCHEMES: readonly string[] = ['postgres', 'duckdb', 'redis', 'nats', 'kafka', 'stdout'];
+export const PUBLISH_SCHEMES: readonly string[] = ['redis', 'nats', 'kafka'];
 
 export async function openStreamSource(url: string, options: SourceOptions): Promise<StreamSource> {
   const scheme = endpointScheme(url);
@@ -68,8 +71,8 @@ export async function openStreamSource(url: string, options: SourceOptions): Pro
       // nats://host:port/SUBJECT?stream=S&consumer=C (JetStream); ack_wait defaults to the claim idle time
       return NatsJetStreamSource.open(url, { defaultAckWaitMs: options.claimIdleMs });
     case 'kafka':
-      // kafka://broker1,broker2/TOPIC?group=G
-      break;
+      // kafka://broker1,broker2/TOPIC?group=G; unacknowledged messages come back after the claim idle time
+      return KafkaSource.open(url, { defaultAckWaitMs: options.claimIdleMs, logger: options.logger });
     case 'stdin':
     case 'file':
       // one JSON instance per line; a line not acknowledged within the claim idle time is handed out again
@@ -94,8 +97,8 @@ export async function openStreamSink(url: string, options: SinkOptions): Promise
       // nats://host:port/SUBJECT (dead letters: SUBJECT.dead)
       return NatsJetStreamSink.open(url, { role: options.role });
     case 'kafka':
-      // kafka://broker1,broker2/TOPIC
-      break;
+      // kafka://broker1,broker2/TOPIC (keyed by message id; dead letters: TOPIC.dead)
+      return KafkaSink.open(url, { role: options.role, logger });
     case 'stdout':
       // JSON lines; dead letters are lines with "error"
       return new StdoutSink();
@@ -116,7 +119,7 @@ export async function openStreamPublisher(url: string): Promise<StreamPublisher>
       return NatsJetStreamPublisher.open(url);
     case 'kafka':
       // kafka://broker1,broker2/TOPIC
-      break;
+      return KafkaPublisher.open(url);
   }
   throw unsupported('publish target', url, scheme, PUBLISH_SCHEMES);
 }
