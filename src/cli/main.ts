@@ -7,7 +7,10 @@ import { predictCommand } from './predict.js';
 import { reportCommand } from './report.js';
 import { schemaCommand } from './schema.js';
 import { serveCommand } from './serve.js';
+import { simulateCommand } from './simulate.js';
 import { statsCommand } from './stats.js';
+import { streamStatsCommand } from './stream-stats.js';
+import { streamCommand } from './stream.js';
 import { validateCommand } from './validate.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -22,6 +25,9 @@ Commands:
   schema    infer a TFDV schema from statistics (millrace schema infer --help)
   validate  check statistics against a schema, with drift and skew (millrace validate --help)
   report    write statistics (optionally two data sets, with drift) as one HTML page (millrace report --help)
+  stream    predict messages from Redis Streams, NATS, Kafka or stdin into a table or stream (millrace stream --help)
+  simulate  publish the rows of a file to a stream at a fixed rate (millrace simulate --help)
+  stream-stats  throughput and end-to-end latency of a stream from its sink table (millrace stream-stats --help)
 `;
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -41,6 +47,12 @@ async function main(argv: readonly string[]): Promise<number> {
       return validateCommand(rest);
     case 'report':
       return reportCommand(rest);
+    case 'stream':
+      return streamCommand(rest);
+    case 'simulate':
+      return simulateCommand(rest);
+    case 'stream-stats':
+      return streamStatsCommand(rest);
     case '--version':
       process.stdout.write(`millrace ${VERSION}\n`);
       return 0;

@@ -13,6 +13,8 @@ export async function connectRedis(url: RedisStreamUrl, logger: Logger = silentL
   const client = new Redis({
     ...url.connection,
     lazyConnect: true,
+    // RESP2: the reply shapes every Redis version gives (XREADGROUP as [[stream, entries]]), and no HELLO.
+    protocol: 2,
     connectTimeout: 5000,
     maxRetriesPerRequest: 2,
     retryStrategy: (times) => Math.min(100 * times, 2000),
