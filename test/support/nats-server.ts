@@ -14,6 +14,8 @@ export interface NatsServer {
   /** nats://127.0.0.1:PORT */
   readonly url: string;
   readonly port: number;
+  /** Stops the server and starts it again on the same port with the same store (streams and consumers kept). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -28,23 +30,37 @@ export function natsServerBinary(): string {
 export async function startNatsServer(): Promise<NatsServer> {
   const dir = await mkdtemp(join(tmpdir(), 'millrace-nats-'));
   const port = await freePort();
-  const child = spawn(natsServerBinary(), ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    log = (log + d.toString()).slice(-4000);
-  });
   const url = `nats://127.0.0.1:${port}`;
+  let log = '';
+  const launch = async (): Promise<ChildProcess> => {
+    const child = spawn(natsServerBinary(), ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr?.on('data', (d: Buffer) => {
+      log = (log + d.toString()).slice(-4000);
+    });
+    try {
+      await waitForServer(url, child, () => log);
+    } catch (err) {
+      await stopChild(child);
+      throw err;
+    }
+    return child;
+  };
+  let child: ChildProcess;
+  try {
+    child = await launch();
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   const stop = async (): Promise<void> => {
     await stopChild(child);
     await rm(dir, { recursive: true, force: true });
   };
-  try {
-    await waitForServer(url, child, () => log);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { url, port, stop };
+  const restart = async (): Promise<void> => {
+    await stopChild(child);
+    child = await launch();
+  };
+  return { url, port, restart, stop };
 }
 
 async function waitForServer(url: string, child: ChildProcess, log: () => string): Promise<void> {

@@ -15,7 +15,7 @@
  * `buffer` (default 256, messages pulled ahead of `receive`), `duplicate_window` (default 2m, for a stream
  * created here). `ack_wait`, `max_deliver` and `max_ack_pending`, when given, are applied to an existing consumer too.
  */
-import { AckPolicy, DeliverPolicy, JetStreamApiError, jetstream, type ConsumerConfig, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, JetStreamApiError, jetstream, type Consumer, type ConsumerConfig, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { ServingError } from '../../errors/serving-error.js';
 import { durationParam, integerParam, parseBrokerUrl, rejectUnknownParams, brokerUrlError, type BrokerUrl } from './broker-url.js';
 import {
@@ -83,14 +83,16 @@ export class NatsJetStreamSource implements StreamSource {
   private readonly unacked = new Map<string, JsMsg>();
   private pendingNext: Promise<IteratorResult<JsMsg>> | undefined;
   private closed = false;
+  private iterator: AsyncIterator<JsMsg>;
 
   private constructor(
     private readonly settings: NatsSourceSettings,
     private readonly session: NatsSession,
-    private readonly messages: ConsumerMessages,
-    private readonly iterator: AsyncIterator<JsMsg>,
+    private readonly consumer: Consumer,
+    private messages: ConsumerMessages,
   ) {
     this.display = settings.url.display;
+    this.iterator = messages[Symbol.asyncIterator]();
   }
 
   /** Connects, creates the stream and the consumer when missing, and starts pulling. */
@@ -101,8 +103,7 @@ export class NatsJetStreamSource implements StreamSource {
       await ensureStream(session, settings.url.display, settings.stream, settings.subject, [settings.subject], settings.duplicateWindowMs);
       await ensureConsumer(session, settings);
       const consumer = await jetstream(session.connection).consumers.get(settings.stream, settings.consumer);
-      const messages = await consumer.consume({ max_messages: settings.buffer, expires: 30_000 });
-      return new NatsJetStreamSource(settings, session, messages, messages[Symbol.asyncIterator]());
+      return new NatsJetStreamSource(settings, session, consumer, await pull(consumer, settings));
     } catch (err) {
       await closeNatsSession(session);
       throw asServingError(settings.url.display, err);
@@ -163,11 +164,19 @@ export class NatsJetStreamSource implements StreamSource {
     this.pendingNext = undefined;
     if (result.done === true) {
       if (this.closed) return undefined;
+      // Pulling ended under us (the client gave up on the consumer): start again, and let the runner retry.
       const why = await this.messages.closed();
-      throw new ServingError('UNAVAILABLE', `${this.display}: the consumer stopped${why instanceof Error ? `: ${why.message}` : ''}`);
+      this.messages = await pull(this.consumer, this.settings);
+      this.iterator = this.messages[Symbol.asyncIterator]();
+      throw new ServingError('UNAVAILABLE', `${this.display}: pulling from the consumer stopped${why instanceof Error ? `: ${why.message}` : ''}; restarted`);
     }
     return result.value;
   }
+}
+
+/** Keeps up to `buffer` messages pulled ahead; the client re-pulls as they are taken. */
+function pull(consumer: Consumer, settings: NatsSourceSettings): Promise<ConsumerMessages> {
+  return consumer.consume({ max_messages: settings.buffer, expires: 30_000 });
 }
 
 async function ensureConsumer(session: NatsSession, settings: NatsSourceSettings): Promise<void> {

@@ -272,3 +272,30 @@ describe('NATS JetStream publisher', () => {
     );
   });
 });
+
+describe('NATS JetStream through a server restart', () => {
+  it('source and sink carry on after the server restarts with its store', async () => {
+    const source = await NatsJetStreamSource.open(`${server.url}/survive?stream=SURVIVE&consumer=c&ack_wait=2s`);
+    const sink = await NatsJetStreamSink.open(`${server.url}/survive.out`);
+    try {
+      await publish('survive', ['{"before":1}']);
+      const before = await receiveAll(source, 1);
+      await sink.write([record(before[0]!.id, 1)]);
+      await source.ack(before);
+      await nc.close();
+      await server.restart();
+      nc = await connect({ servers: server.url });
+      jsm = await jetstreamManager(nc);
+      await publish('survive', ['{"after":2}']);
+      const after = await receiveAll(source, 1, 20_000);
+      expect(after.map((m) => [m.id, text(m.body), m.deliveries])).toEqual([['2', '{"after":2}', 1]]);
+      await sink.write([record(after[0]!.id, 2)]);
+      await source.ack(after);
+      expect((await storedMessages('survive_out')).map((m) => m.msgId)).toEqual(['1', '2']);
+      expect((await jsm.consumers.info('SURVIVE', 'c')).num_ack_pending).toBe(0);
+    } finally {
+      await source.close();
+      await sink.close();
+    }
+  }, 60_000);
+});
