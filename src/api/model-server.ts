@@ -40,6 +40,10 @@ export interface ModelServerOptions {
   readonly restTimeoutMs: number;
   readonly maxBodyBytes: number;
   readonly enableCors: boolean;
+  /** `--rest_api_max_inflight_requests`: POST requests handled at once (0 = no limit); absent = the REST server's default. */
+  readonly restMaxInflightRequests?: number | undefined;
+  /** `--rest_api_listen_backlog`; absent = the REST server's default. */
+  readonly restListenBacklog?: number | undefined;
   /** 0 = read the config file once. */
   readonly configPollSeconds: number;
   /** 0 = scan version directories once; negative = never again. */
@@ -114,7 +118,15 @@ export async function startModelServer(options: ModelServerOptions, logger: Logg
   const rest = new RestServer(
     served,
     manager,
-    { port: options.restPort, host: options.restHost, timeoutMs: options.restTimeoutMs, maxBodyBytes: options.maxBodyBytes, enableCors: options.enableCors },
+    {
+      port: options.restPort,
+      host: options.restHost,
+      timeoutMs: options.restTimeoutMs,
+      maxBodyBytes: options.maxBodyBytes,
+      enableCors: options.enableCors,
+      maxInflightRequests: options.restMaxInflightRequests,
+      listenBacklog: options.restListenBacklog,
+    },
     logger,
     metrics,
   );

@@ -64,6 +64,9 @@ function copyInto(target: TensorData, source: TensorData, sourceStart: number, t
   if (isStringData(target)) {
     const src = source as Uint8Array[];
     for (let i = 0; i < count; i++) target[targetStart + i] = src[sourceStart + i] as Uint8Array;
+  } else if (sourceStart === 0 && count === source.length) {
+    // The whole part, the usual case: no subarray view to allocate.
+    (target as Float32Array).set(source as Float32Array, targetStart);
   } else {
     (target as Float32Array).set((source as Float32Array).subarray(sourceStart, sourceStart + count), targetStart);
   }
@@ -111,9 +114,12 @@ function sizeOf(dims: readonly number[]): number {
 
 /** Rows [start, start + rows) of a batched output, without copying numeric data. */
 export function sliceRows(tensor: Tensor, start: number, rows: number): Tensor {
-  const rowSize = sizeOf(tensor.shape.slice(1));
+  const shape = tensor.shape.slice();
+  shape[0] = rows;
+  let rowSize = 1;
+  for (let d = 1; d < shape.length; d++) rowSize *= shape[d]!;
   const from = start * rowSize;
   const to = from + rows * rowSize;
   const data = isStringData(tensor.data) ? tensor.data.slice(from, to) : (tensor.data as Float32Array).subarray(from, to);
-  return { dtype: tensor.dtype, shape: [rows, ...tensor.shape.slice(1)], data };
+  return { dtype: tensor.dtype, shape, data };
 }

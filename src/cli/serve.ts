@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseChannelArguments } from '../api/grpc/grpc-server.js';
 import { startModelServer, type ModelSource } from '../api/model-server.js';
+import { DEFAULT_LISTEN_BACKLOG, DEFAULT_MAX_INFLIGHT_REQUESTS } from '../api/rest/rest-server.js';
 import { toServingError } from '../errors/serving-error.js';
 import { createLogger } from '../logging/logger.js';
 import { bool, FlagError, flagsHelp, num, parseFlags, str, type FlagSpec } from './flags.js';
@@ -28,6 +29,13 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   { name: 'rest_api_timeout_in_ms', type: 'int', default: 30000, help: 'deadline of every REST call; expiry answers 504' },
   { name: 'rest_api_enable_cors_support', type: 'bool', default: false, help: 'add Access-Control-Allow-* headers to every /v1 response' },
   { name: 'rest_api_max_body_bytes', type: 'int', default: 64 * 1024 * 1024, help: 'largest request body accepted, after gunzip; larger answers 429' },
+  {
+    name: 'rest_api_max_inflight_requests',
+    type: 'int',
+    default: DEFAULT_MAX_INFLIGHT_REQUESTS,
+    help: 'POST requests handled at once; one more is answered 503 at once, before its body is read; 0 = no limit',
+  },
+  { name: 'rest_api_listen_backlog', type: 'int', default: DEFAULT_LISTEN_BACKLOG, help: 'connections the kernel queues before the REST server accepts them (capped by net.core.somaxconn)' },
   { name: 'rest_api_num_threads', type: 'int', default: 4 * availableParallelism(), help: 'accepted for TF Serving compatibility; requests are served by one event loop' },
   { name: 'model_name', type: 'string', default: 'default', help: 'model name in single-model mode' },
   { name: 'model_base_path', type: 'string', default: '', help: 'directory holding numbered version directories (single-model mode)' },
@@ -88,6 +96,8 @@ export async function serveCommand(argv: readonly string[], version: string): Pr
       restTimeoutMs: num(flags, 'rest_api_timeout_in_ms'),
       maxBodyBytes: num(flags, 'rest_api_max_body_bytes'),
       enableCors: bool(flags, 'rest_api_enable_cors_support'),
+      restMaxInflightRequests: nonNegative(flags, 'rest_api_max_inflight_requests'),
+      restListenBacklog: nonNegative(flags, 'rest_api_listen_backlog'),
       configPollSeconds: num(flags, 'model_config_file_poll_wait_seconds'),
       fileSystemPollSeconds: num(flags, 'file_system_poll_wait_seconds'),
       allowLabelsForUnavailableModels: bool(flags, 'allow_version_labels_for_unavailable_models'),
@@ -130,4 +140,10 @@ function modelSource(configFile: string, name: string, basePath: string): ModelS
   if (configFile !== '') return { configFile: resolve(configFile) };
   if (basePath === '') throw new FlagError('Both server_options.model_base_path and server_options.model_config_file are empty!');
   return { name, basePath: resolve(basePath) };
+}
+
+function nonNegative(flags: Parameters<typeof num>[0], name: string): number {
+  const value = num(flags, name);
+  if (value < 0) throw new FlagError(`flag --${name} expects 0 or more, got ${value}`);
+  return value;
 }

@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { LabelledCounter, LabelledHistogram, type CounterChild, type HistogramChild } from './labelled-metrics.js';
 
 /** TF Serving's latency buckets: 10 µs × 1.8^i, 33 buckets. */
 const LATENCY_BUCKETS_MICROS = Array.from({ length: 33 }, (_, i) => 10 * 1.8 ** i);
@@ -12,69 +13,69 @@ const BATCH_SIZE_BUCKETS = Array.from({ length: 17 }, (_, i) => 2 ** i);
  */
 export class ServingMetrics {
   readonly registry = new Registry();
-  readonly requestCount: Counter<'model_name' | 'status' | 'entrypoint'>;
-  readonly requestLatency: Histogram<'model_name' | 'model_version' | 'API' | 'entrypoint'>;
-  readonly runtimeLatency: Histogram<'model_name' | 'model_version' | 'API' | 'runtime'>;
-  readonly queuingLatency: Histogram<'thread_pool_name' | 'model_name' | 'model_version'>;
-  readonly inputBatchSize: Histogram<'thread_pool_name' | 'model_name' | 'model_version'>;
-  readonly processedBatchSize: Histogram<'thread_pool_name' | 'model_name' | 'model_version'>;
-  readonly paddingSize: Histogram<'execution_batch_size' | 'model_name' | 'model_version'>;
-  readonly wrappedRunCount: Counter<'thread_pool_name' | 'model_name' | 'model_version'>;
+  readonly requestCount: LabelledCounter<'model_name' | 'status' | 'entrypoint'>;
+  readonly requestLatency: LabelledHistogram<'model_name' | 'model_version' | 'API' | 'entrypoint'>;
+  readonly runtimeLatency: LabelledHistogram<'model_name' | 'model_version' | 'API' | 'runtime'>;
+  readonly queuingLatency: LabelledHistogram<'thread_pool_name' | 'model_name' | 'model_version'>;
+  readonly inputBatchSize: LabelledHistogram<'thread_pool_name' | 'model_name' | 'model_version'>;
+  readonly processedBatchSize: LabelledHistogram<'thread_pool_name' | 'model_name' | 'model_version'>;
+  readonly paddingSize: LabelledHistogram<'execution_batch_size' | 'model_name' | 'model_version'>;
+  readonly wrappedRunCount: LabelledCounter<'thread_pool_name' | 'model_name' | 'model_version'>;
 
-  /** Labelled children by label values: prom-client hashes label objects on every call otherwise. */
-  private readonly childCache: Map<string, { inc(): void } | { observe(v: number): void }>;
+  /** Children by label values, so a request looks its series up once, with one Map access. */
+  private readonly childCache: Map<string, CounterChild | HistogramChild>;
 
   constructor(options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    this.requestCount = new Counter({
+    this.requestCount = new LabelledCounter({
       name: ':tensorflow:serving:request_count',
       help: 'Requests, by model and canonical status code.',
       labelNames: ['model_name', 'status', 'entrypoint'],
       registers,
     });
-    this.requestLatency = new Histogram({
+    this.requestLatency = new LabelledHistogram({
       name: ':tensorflow:serving:request_latency',
       help: 'Latency of successful requests in microseconds, decode to encode.',
       labelNames: ['model_name', 'model_version', 'API', 'entrypoint'],
       buckets: LATENCY_BUCKETS_MICROS,
       registers,
     });
-    this.runtimeLatency = new Histogram({
+    this.runtimeLatency = new LabelledHistogram({
       name: ':tensorflow:serving:runtime_latency',
       help: 'Latency of model runs in microseconds (one per batch when batching).',
       labelNames: ['model_name', 'model_version', 'API', 'runtime'],
       buckets: LATENCY_BUCKETS_MICROS,
       registers,
     });
-    this.queuingLatency = new Histogram({
+    this.queuingLatency = new LabelledHistogram({
       name: ':tensorflow:serving:batching_session:queuing_latency',
       help: 'Time a task waited in the batch queue, in microseconds.',
       labelNames: ['thread_pool_name', 'model_name', 'model_version'],
       buckets: LATENCY_BUCKETS_MICROS,
       registers,
     });
-    this.inputBatchSize = new Histogram({
+    this.inputBatchSize = new LabelledHistogram({
       name: ':tensorflow:serving:batching_session:input_batch_size',
       help: 'Rows per request entering the batcher.',
       labelNames: ['thread_pool_name', 'model_name', 'model_version'],
       buckets: BATCH_SIZE_BUCKETS,
       registers,
     });
-    this.processedBatchSize = new Histogram({
+    this.processedBatchSize = new LabelledHistogram({
       name: ':tensorflow:serving:batching_session:processed_batch_size',
       help: 'Rows per batch run, padding included.',
       labelNames: ['thread_pool_name', 'model_name', 'model_version'],
       buckets: BATCH_SIZE_BUCKETS,
       registers,
     });
-    this.paddingSize = new Histogram({
+    this.paddingSize = new LabelledHistogram({
       name: ':tensorflow:serving:batching_session:padding_size',
       help: 'Padding rows added to reach an allowed batch size.',
       labelNames: ['execution_batch_size', 'model_name', 'model_version'],
       buckets: BATCH_SIZE_BUCKETS,
       registers,
     });
-    this.wrappedRunCount = new Counter({
+    this.wrappedRunCount = new LabelledCounter({
       name: ':tensorflow:serving:batching_session:wrapped_run_count',
       help: 'Requests that went through the batcher.',
       labelNames: ['thread_pool_name', 'model_name', 'model_version'],
@@ -87,7 +88,7 @@ export class ServingMetrics {
   /** Counts one request under TF Serving's request_count. */
   countRequest(modelName: string, status: string, entrypoint: string): void {
     const key = `c\u0000${modelName}\u0000${status}\u0000${entrypoint}`;
-    let child = this.childCache.get(key) as { inc(): void } | undefined;
+    let child = this.childCache.get(key) as CounterChild | undefined;
     if (child === undefined) {
       child = this.requestCount.labels({ model_name: modelName, status, entrypoint });
       this.childCache.set(key, child);
@@ -98,7 +99,7 @@ export class ServingMetrics {
   /** Records the latency of one successful request, in microseconds. */
   observeRequestLatency(modelName: string, version: string, api: string, entrypoint: string, micros: number): void {
     const key = `l\u0000${modelName}\u0000${version}\u0000${api}\u0000${entrypoint}`;
-    let child = this.childCache.get(key) as { observe(v: number): void } | undefined;
+    let child = this.childCache.get(key) as HistogramChild | undefined;
     if (child === undefined) {
       child = this.requestLatency.labels({ model_name: modelName, model_version: version, API: api, entrypoint });
       this.childCache.set(key, child);

@@ -43,8 +43,11 @@ export class LocalPredictor implements Predictor {
   ) {}
 
   async predict(request: PredictRequest): Promise<PredictResponse> {
-    return this.withLease(request.modelSpec, async (lease) => {
-      const signatureName = signatureNameOf(request.modelSpec);
+    // The lease is taken and released here rather than through withLease: one async layer less per request.
+    const spec = request.modelSpec;
+    const lease = this.manager.acquire({ name: spec.name, version: spec.version, label: spec.label });
+    try {
+      const signatureName = signatureNameOf(spec);
       const signature = lease.servable.signatures.get(signatureName);
       if (signature === undefined) throw new SignatureNotFoundError(signatureName);
       const inputs = typeof request.inputs === 'function' ? request.inputs(signature) : request.inputs;
@@ -53,7 +56,9 @@ export class LocalPredictor implements Predictor {
       checkStillWanted(request);
       const outputs = await this.runner({ lease, signature, inputs, outputAliases, deadline: request.deadline, signal: request.signal });
       return { modelSpec: { name: lease.modelName, version: lease.version, signatureName }, outputs };
-    });
+    } finally {
+      lease.release();
+    }
   }
 
   async classify(request: ExamplesRequest): Promise<ClassifyResponse> {

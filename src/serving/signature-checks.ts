@@ -9,6 +9,7 @@ const sortedList = (names: Iterable<string>): string => [...names].sort().join('
 
 /** The inputs sent must be exactly the signature's inputs (TF Serving's predict_util text). */
 export function checkInputSet(signature: Signature, inputs: ReadonlyMap<string, Tensor>): void {
+  if (inputs.size === signature.inputs.size && everyKeyIn(inputs, signature.inputs)) return;
   const expected = new Set(signature.inputs.keys());
   const sent = new Set(inputs.keys());
   const extra = [...sent].filter((n) => !expected.has(n));
@@ -19,6 +20,11 @@ export function checkInputSet(signature: Signature, inputs: ReadonlyMap<string, 
     `input size does not match signature: ${sent.size}!=${expected.size} len({${sortedList(sent)}}) != len({${sortedList(expected)}}). ` +
       `Sent extra: {${sortedList(extra)}}. Missing but required: {${sortedList(missing)}}.`,
   );
+}
+
+function everyKeyIn(inputs: ReadonlyMap<string, unknown>, known: ReadonlyMap<string, unknown>): boolean {
+  for (const name of inputs.keys()) if (!known.has(name)) return false;
+  return true;
 }
 
 /** The output aliases to return (undefined: all of them); an unknown or repeated alias is refused. */

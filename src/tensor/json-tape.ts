@@ -51,6 +51,8 @@ const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export class JsonTape {
   private buffer: Buffer | undefined;
+  /** True once release() handed the arrays on: reading them now would read another parse's tokens. */
+  released = false;
 
   constructor(
     readonly bytes: Uint8Array,
@@ -64,7 +66,21 @@ export class JsonTape {
     readonly nums: Float64Array,
     /** Exact values of integers beyond ±2^53, keyed by token index. */
     private readonly bigIntegers: ReadonlyMap<number, bigint>,
+    private storage?: TapeStorage,
   ) {}
+
+  /**
+   * Hands the token arrays back for the next parse to reuse. Optional (an unreleased tape is simply
+   * garbage-collected); after it, nothing may read this tape or anything still pointing into its arrays.
+   */
+  release(): void {
+    const storage = this.storage;
+    this.storage = undefined;
+    this.released = true;
+    if (storage !== undefined && storage.capacity <= MAX_SPARE_TOKENS && (spareStorage === undefined || spareStorage.capacity < storage.capacity)) {
+      spareStorage = storage;
+    }
+  }
 
   kind(i: number): JsonKind {
     return this.kinds[i] as JsonKind;
@@ -140,19 +156,66 @@ export function parseJsonTape(bytes: Uint8Array, options: JsonTapeOptions = {}):
   return new TapeParser(bytes, options.maxDepth ?? DEFAULT_MAX_DEPTH).parse(options.trailing === 'reject');
 }
 
+const NO_BIG_INTEGERS: ReadonlyMap<number, bigint> = new Map();
+
 const STATE_VALUE = 0;
 const STATE_AFTER_VALUE = 1;
 const STATE_MEMBER_NAME = 2;
 
+/** Bytes of tape storage per token: nums (8), starts, ends, aux (4 each), kinds (1). */
+const BYTES_PER_TOKEN = 21;
+
+/**
+ * The five token arrays of a tape carved out of one ArrayBuffer: a request then pays for one buffer
+ * allocation instead of five (small bodies make allocation, not scanning, the larger cost).
+ */
+class TapeStorage {
+  readonly nums: Float64Array;
+  readonly starts: Uint32Array;
+  readonly ends: Uint32Array;
+  readonly aux: Uint32Array;
+  readonly kinds: Uint8Array;
+
+  constructor(readonly capacity: number) {
+    const buffer = new ArrayBuffer(capacity * BYTES_PER_TOKEN);
+    this.nums = new Float64Array(buffer, 0, capacity);
+    this.starts = new Uint32Array(buffer, capacity * 8, capacity);
+    this.ends = new Uint32Array(buffer, capacity * 12, capacity);
+    this.aux = new Uint32Array(buffer, capacity * 16, capacity);
+    this.kinds = new Uint8Array(buffer, capacity * 20, capacity);
+  }
+
+  grown(count: number): TapeStorage {
+    const next = new TapeStorage(this.capacity * 2);
+    next.nums.set(this.nums.subarray(0, count));
+    next.starts.set(this.starts.subarray(0, count));
+    next.ends.set(this.ends.subarray(0, count));
+    next.aux.set(this.aux.subarray(0, count));
+    next.kinds.set(this.kinds.subarray(0, count));
+    return next;
+  }
+}
+
+/** Storage of a released tape, taken by the next parse that fits in it. */
+let spareStorage: TapeStorage | undefined;
+/** Larger tapes are not kept: 65536 tokens hold about 1.3 MiB. */
+const MAX_SPARE_TOKENS = 65536;
+
+/** The container stack of the parser: parsing is synchronous and never re-entered, so one serves all. */
+let sharedStack = new Int32Array(64);
+/** Number scans write here; as with the stack, one parse runs at a time. */
+const sharedScan: ScannedNumber = { end: 0, isInteger: false, flags: 0, value: 0, big: 0n };
+
 class TapeParser {
   private count = 0;
+  private storage: TapeStorage;
   private kinds: Uint8Array;
   private starts: Uint32Array;
   private ends: Uint32Array;
   private aux: Uint32Array;
   private nums: Float64Array;
-  private readonly bigIntegers = new Map<number, bigint>();
-  private readonly scanned: ScannedNumber = { end: 0, isInteger: false, flags: 0, value: 0, big: 0n };
+  private bigIntegers: Map<number, bigint> | undefined;
+  private readonly scanned = sharedScan;
 
   constructor(
     private readonly b: Uint8Array,
@@ -160,11 +223,17 @@ class TapeParser {
   ) {
     // Numeric bodies spend ~10 bytes per token; grow on demand beyond that guess.
     const capacity = Math.min(b.length + 1, 64 + (b.length >>> 3));
-    this.kinds = new Uint8Array(capacity);
-    this.starts = new Uint32Array(capacity);
-    this.ends = new Uint32Array(capacity);
-    this.aux = new Uint32Array(capacity);
-    this.nums = new Float64Array(capacity);
+    if (spareStorage !== undefined && spareStorage.capacity >= capacity) {
+      this.storage = spareStorage;
+      spareStorage = undefined;
+    } else {
+      this.storage = new TapeStorage(capacity);
+    }
+    this.kinds = this.storage.kinds;
+    this.starts = this.storage.starts;
+    this.ends = this.storage.ends;
+    this.aux = this.storage.aux;
+    this.nums = this.storage.nums;
   }
 
   parse(rejectTrailing: boolean): JsonTape {
@@ -178,7 +247,8 @@ class TapeParser {
     pos = skipWhitespace(b, pos);
     if (pos >= n || b[pos] === 0) throw new JsonParseError(JsonParseReason.documentEmpty, pos);
 
-    const stack = new Int32Array(Math.max(1, this.maxDepth));
+    if (sharedStack.length < this.maxDepth) sharedStack = new Int32Array(this.maxDepth);
+    const stack = sharedStack;
     let depth = 0;
     let state = STATE_VALUE;
     for (;;) {
@@ -223,7 +293,7 @@ class TapeParser {
           if (s.isInteger) {
             this.kinds[t] = JSON_INT;
             this.aux[t] = s.flags;
-            if ((s.flags & BIG_INTEGER) !== 0) this.bigIntegers.set(t, s.big);
+            if ((s.flags & BIG_INTEGER) !== 0) (this.bigIntegers ??= new Map()).set(t, s.big);
           } else {
             this.kinds[t] = JSON_DOUBLE;
           }
@@ -273,7 +343,7 @@ class TapeParser {
       pos = skipWhitespace(b, pos);
       if (pos < n && b[pos] !== 0) throw new JsonParseError(JsonParseReason.rootNotSingular, pos);
     }
-    return new JsonTape(b, this.count, this.kinds, this.starts, this.ends, this.aux, this.nums, this.bigIntegers);
+    return new JsonTape(b, this.count, this.kinds, this.starts, this.ends, this.aux, this.nums, this.bigIntegers ?? NO_BIG_INTEGERS, this.storage);
   }
 
   private newToken(pos: number): number {
@@ -285,22 +355,13 @@ class TapeParser {
   }
 
   private grow(): void {
-    const capacity = this.kinds.length * 2;
-    const kinds = new Uint8Array(capacity);
-    kinds.set(this.kinds);
-    this.kinds = kinds;
-    const starts = new Uint32Array(capacity);
-    starts.set(this.starts);
-    this.starts = starts;
-    const ends = new Uint32Array(capacity);
-    ends.set(this.ends);
-    this.ends = ends;
-    const aux = new Uint32Array(capacity);
-    aux.set(this.aux);
-    this.aux = aux;
-    const nums = new Float64Array(capacity);
-    nums.set(this.nums);
-    this.nums = nums;
+    const storage = this.storage.grown(this.count);
+    this.storage = storage;
+    this.kinds = storage.kinds;
+    this.starts = storage.starts;
+    this.ends = storage.ends;
+    this.aux = storage.aux;
+    this.nums = storage.nums;
   }
 
   /** Scans the string whose opening quote is at `quote`; returns the position after the closing quote. */

@@ -8,7 +8,7 @@
 import { ServingError, invalidArgument } from '../errors/serving-error.js';
 import type { DType } from './dtype.js';
 import { dumpJsonValue } from './json-dump.js';
-import { JSON_ARRAY, JSON_OBJECT, STRING_HAS_ESCAPES, type JsonTape, type JsonTapeOptions } from './json-tape.js';
+import { JSON_ARRAY, JSON_DOUBLE, JSON_INT, JSON_OBJECT, STRING_HAS_ESCAPES, type JsonTape, type JsonTapeOptions } from './json-tape.js';
 import { formatError, memberName, parseTfJsonBody, type TfJsonBody } from './tf-json-body.js';
 import {
   createSink,
@@ -47,6 +47,7 @@ export function parsePredictBody(body: Uint8Array, options?: JsonTapeOptions): P
 /** Step 5: the tensors of `instances` or `inputs`, typed by the signature's inputs (keyed by alias). */
 export function decodePredictInputs(body: PredictBody, inputs: ReadonlyMap<string, TensorInfo>): DecodedPredictInputs {
   const tape = body.tape;
+  if (tape.released) throw new Error('predict inputs decoded after the request body was released');
   if (inputs.size === 0) {
     throw invalidArgument(`Failed to get input map for signature: ${body.requestedSignatureName || 'DEFAULT'}`);
   }
@@ -74,10 +75,36 @@ function statusText(err: ServingError): string {
   return `${err.code}: ${err.message}`;
 }
 
+/** What a row decoder needs of one signature input; computed once per signature. */
+interface InputTemplate {
+  readonly name: string;
+  readonly nameBytes: Uint8Array;
+  readonly dtype: DType;
+  /** DT_FLOAT or DT_DOUBLE: rows that are flat lists of numbers take the fast path. */
+  readonly floating: boolean;
+}
+
+const templates = new WeakMap<ReadonlyMap<string, TensorInfo>, readonly InputTemplate[]>();
+
+function inputTemplates(inputs: ReadonlyMap<string, TensorInfo>): readonly InputTemplate[] {
+  let found = templates.get(inputs);
+  if (found === undefined) {
+    found = [...inputs].map(([name, info]) => ({
+      name,
+      nameBytes: encoder.encode(name),
+      dtype: info.dtype,
+      floating: info.dtype === 'DT_FLOAT' || info.dtype === 'DT_DOUBLE',
+    }));
+    templates.set(inputs, found);
+  }
+  return found;
+}
+
 interface RowInput {
   readonly name: string;
   readonly nameBytes: Uint8Array;
   readonly dtype: DType;
+  readonly floating: boolean;
   /** Element shape, fixed by the first row that has this input. */
   dims: number[] | undefined;
   size: number;
@@ -100,10 +127,11 @@ class RowDecoder {
     private readonly list: number,
     private readonly inputs: ReadonlyMap<string, TensorInfo>,
   ) {
-    this.rows = [...inputs].map(([name, info]) => ({
-      name,
-      nameBytes: encoder.encode(name),
-      dtype: info.dtype,
+    this.rows = inputTemplates(inputs).map((t) => ({
+      name: t.name,
+      nameBytes: t.nameBytes,
+      dtype: t.dtype,
+      floating: t.floating,
       dims: undefined,
       size: 0,
       sink: undefined,
@@ -199,23 +227,54 @@ class RowDecoder {
 
   /** One row's value of one input (AddInstanceItem). */
   private addItem(row: RowInput, v: number): void {
+    if (row.floating && this.addNumberList(row, v)) return;
     const dims = inferShape(this.tape, v);
     const size = shapeElementCount(dims);
-    if (row.dims === undefined) {
-      row.dims = dims;
-      row.size = size;
-      const total = this.rowCount * size;
-      // More elements than tokens means some row must fail; check rows without allocating in that case.
-      const affordable = total <= this.budget;
-      if (affordable) this.budget -= total;
-      row.sink = createSink(row.dtype, affordable ? total : undefined);
-    }
+    if (row.dims === undefined) this.startInput(row, dims, size);
     const sameSize = size === row.size;
     fillDense(this.tape, v, dims, sameSize ? row.sink! : createSink(row.dtype, undefined));
     if (!sameSize) throw invalidArgument(`Expecting tensor size: ${row.size} but got: ${size}`);
-    if (!sameDims(dims, row.dims)) {
-      throw invalidArgument(`Expecting shape ${shapeText(row.dims)} but got: ${shapeText(dims)}`);
+    if (!sameDims(dims, row.dims!)) {
+      throw invalidArgument(`Expecting shape ${shapeText(row.dims!)} but got: ${shapeText(dims)}`);
     }
+  }
+
+  /** The first row with this input fixes its element shape and allocates the tensor. */
+  private startInput(row: RowInput, dims: number[], size: number): void {
+    row.dims = dims;
+    row.size = size;
+    const total = this.rowCount * size;
+    // More elements than tokens means some row must fail; check rows without allocating in that case.
+    const affordable = total <= this.budget;
+    if (affordable) this.budget -= total;
+    row.sink = createSink(row.dtype, affordable ? total : undefined);
+  }
+
+  /**
+   * The common case in one pass: a non-empty flat list of numbers for a float input of that length.
+   * Anything else (nesting, other values, a size that does not match) returns false before writing, and
+   * the general path then decodes the value or reports what is wrong with it.
+   */
+  private addNumberList(row: RowInput, v: number): boolean {
+    const tape = this.tape;
+    const size = tape.aux[v]!;
+    // A list whose elements are all scalars spans exactly size + 1 tokens.
+    if (tape.kinds[v] !== JSON_ARRAY || size === 0 || tape.ends[v] !== v + 1 + size) return false;
+    const kinds = tape.kinds;
+    for (let c = v + 1; c <= v + size; c++) {
+      const k = kinds[c];
+      if (k !== JSON_DOUBLE && k !== JSON_INT) return false;
+    }
+    if (row.dims === undefined) this.startInput(row, [size], size);
+    const dims = row.dims!;
+    const sink = row.sink!;
+    const data = sink.data as Float32Array | Float64Array | undefined;
+    if (dims.length !== 1 || dims[0] !== size || data === undefined || sink.pos + size > data.length) return false;
+    const nums = tape.nums;
+    let p = sink.pos;
+    for (let c = v + 1; c <= v + size; c++) data[p++] = nums[c]!;
+    sink.pos = p;
+    return true;
   }
 }
 

@@ -25,7 +25,22 @@ export interface RestServerOptions {
   readonly timeoutMs: number;
   readonly maxBodyBytes: number;
   readonly enableCors: boolean;
+  /**
+   * POST requests (predictions, v2 inference, jobs) handled at once; one more is answered 503 at once,
+   * before its body is read. 0 = no limit. Default {@link DEFAULT_MAX_INFLIGHT_REQUESTS}.
+   */
+  readonly maxInflightRequests?: number | undefined;
+  /** Connections the kernel holds for accept() (capped by net.core.somaxconn). Default {@link DEFAULT_LISTEN_BACKLOG}. */
+  readonly listenBacklog?: number | undefined;
 }
+
+/** Enough for thousands of one-request-at-a-time clients; a bound on memory when clients pipeline or pile up. */
+export const DEFAULT_MAX_INFLIGHT_REQUESTS = 4096;
+/**
+ * Node's own default (511) overflows when hundreds of clients reconnect while a batch runs: the kernel drops
+ * their SYNs and they retry after 1 s and 3 s, far past any deadline.
+ */
+export const DEFAULT_LISTEN_BACKLOG = 4096;
 
 /** Extra routes mounted in front of the TF Serving API (metrics, jobs, …), tried in order. */
 export type RestRoute = (request: IncomingMessage, response: ServerResponse, path: string) => Promise<boolean> | boolean;
@@ -35,10 +50,18 @@ const CORS_HEADERS = {
   'Access-Control-Allow-Methods': 'POST, GET',
   'Access-Control-Allow-Headers': 'Content-Type',
 };
+const CORS_HEADER_LIST = Object.entries(CORS_HEADERS).flat();
+
+/** What a POST request's `close` listener needs: set when the client left before its answer was written. */
+interface Cancellation {
+  aborted: boolean;
+}
 
 export class RestServer {
   private readonly server: Server;
   private readonly extraRoutes: RestRoute[] = [];
+  private readonly maxInflight: number;
+  private inflight = 0;
 
   constructor(
     private readonly predictor: Predictor,
@@ -55,6 +78,13 @@ export class RestServer {
       });
     });
     this.server.keepAliveTimeout = 65_000;
+    const limit = options.maxInflightRequests ?? DEFAULT_MAX_INFLIGHT_REQUESTS;
+    this.maxInflight = limit > 0 ? limit : Infinity;
+  }
+
+  /** POST requests being handled now. */
+  get inflightRequests(): number {
+    return this.inflight;
   }
 
   addRoute(route: RestRoute): void {
@@ -64,7 +94,7 @@ export class RestServer {
   async listen(): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.host, () => {
+      this.server.listen({ port: this.options.port, host: this.options.host, backlog: this.options.listenBacklog ?? DEFAULT_LISTEN_BACKLOG }, () => {
         this.server.off('error', reject);
         resolve();
       });
@@ -82,6 +112,23 @@ export class RestServer {
     const method = req.method ?? 'GET';
     const queryAt = target.indexOf('?');
     const path = queryAt === -1 ? target : target.slice(0, queryAt);
+    let cancellation: Cancellation | undefined;
+    if (method === 'POST') {
+      if (this.inflight >= this.maxInflight) {
+        // Refused before reading the body: Node discards it once the answer is written, and the connection stays usable.
+        this.send(res, 503, errorJson(`Too many requests in flight: the limit is ${this.maxInflight} (set by --rest_api_max_inflight_requests)`));
+        this.metrics?.countRequest(modelNameOf(method, target), 'UNAVAILABLE', 'REST');
+        return;
+      }
+      this.inflight++;
+      // One listener per request does both jobs: the in-flight count, and telling queued work that the client left.
+      const state: Cancellation = { aborted: false };
+      cancellation = state;
+      res.once('close', () => {
+        this.inflight--;
+        if (!res.writableFinished) state.aborted = true;
+      });
+    }
     for (const route of this.extraRoutes) {
       // Routes answer `false` synchronously for paths that are not theirs: no await on the hot path.
       const handled = route(req, res, path);
@@ -108,11 +155,6 @@ export class RestServer {
       this.send(res, 200, JSON.stringify({ models }, null, 1));
       return;
     }
-    // A plain flag rather than an AbortController: one per request is measurably cheaper.
-    const cancellation = { aborted: false };
-    res.once('close', () => {
-      if (!res.writableFinished) cancellation.aborted = true;
-    });
     const started = performance.now();
     let modelName = '';
     let api = '';
@@ -121,6 +163,7 @@ export class RestServer {
       modelName = route.name;
       if (route.kind === 'infer') api = route.verb;
       const body = method === 'POST' ? await readRequestBody(req, this.options.maxBodyBytes) : EMPTY_BODY;
+      // A plain flag rather than an AbortController: one per request is measurably cheaper.
       const answer = await handleTfServingRequest(this.predictor, route, body, {
         deadline: Date.now() + this.options.timeoutMs,
         signal: cancellation,
@@ -142,12 +185,18 @@ export class RestServer {
 
   private send(res: ServerResponse, status: number, body: string): void {
     if (res.destroyed) return;
-    const headers: Record<string, string | number> = {
-      'Content-Type': 'application/json',
-      'Content-Length': Buffer.byteLength(body),
-    };
-    if (this.options.enableCors) Object.assign(headers, CORS_HEADERS);
-    res.writeHead(status, headers);
+    // A flat [name, value, …] list: writeHead then skips building and walking a headers object.
+    const headers = ['Content-Type', 'application/json', 'Content-Length', String(Buffer.byteLength(body))];
+    res.writeHead(status, this.options.enableCors ? headers.concat(CORS_HEADER_LIST) : headers);
     res.end(body);
+  }
+}
+
+/** The model a refused request named, for its metric label; empty when the path names none. */
+function modelNameOf(method: string, target: string): string {
+  try {
+    return parseTfServingRoute(method, target).name;
+  } catch {
+    return '';
   }
 }

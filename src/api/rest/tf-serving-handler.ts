@@ -16,34 +16,32 @@ export interface RestAnswer {
  * TF Serving's REST API over a Predictor: decode, call, encode. Returns the JSON text of a success;
  * failures are thrown as ServingErrors for the server to put in the `{"error": …}` envelope.
  */
-export async function handleTfServingRequest(predictor: Predictor, route: TfServingRoute, body: Uint8Array, options: CallOptions): Promise<RestAnswer> {
-  const spec = { name: route.name, version: route.version, label: route.label };
+export function handleTfServingRequest(predictor: Predictor, route: TfServingRoute, body: Uint8Array, options: CallOptions): Promise<RestAnswer> {
   switch (route.kind) {
     case 'status':
       // TF Serving's status API ignores labels.
-      return { text: modelStatusJson(await predictor.status({ name: route.name, version: route.version })) };
-    case 'metadata': {
-      const meta = await predictor.metadata(spec);
-      return { text: modelMetadataJson(meta.modelSpec.name, meta.modelSpec.version, meta.signatures), version: meta.modelSpec.version };
-    }
+      return predictor.status({ name: route.name, version: route.version }).then((statuses) => ({ text: modelStatusJson(statuses) }));
+    case 'metadata':
+      return predictor.metadata({ name: route.name, version: route.version, label: route.label }).then((meta) => ({
+        text: modelMetadataJson(meta.modelSpec.name, meta.modelSpec.version, meta.signatures),
+        version: meta.modelSpec.version,
+      }));
     case 'infer':
-      if (route.verb === 'predict') return predict(predictor, spec, body, options);
-      return classifyOrRegress(predictor, route.verb, spec, body, options);
+      if (route.verb === 'predict') return predict(predictor, route, body, options);
+      return classifyOrRegress(predictor, route.verb, { name: route.name, version: route.version, label: route.label }, body, options);
   }
 }
 
-async function predict(
-  predictor: Predictor,
-  spec: { name: string; version?: number | undefined; label?: string | undefined },
-  body: Uint8Array,
-  options: CallOptions,
-): Promise<RestAnswer> {
+// Objects on this path are written out field by field: an object spread (`{...options}`) costs
+// microseconds here, more than decoding a one-row body.
+async function predict(predictor: Predictor, route: TfServingRoute, body: Uint8Array, options: CallOptions): Promise<RestAnswer> {
   const parsed = parsePredictBody(body);
   let format: 'row' | 'columnar' = 'row';
   try {
     const response = await predictor.predict({
-      ...options,
-      modelSpec: { ...spec, signatureName: parsed.signatureName },
+      deadline: options.deadline,
+      signal: options.signal,
+      modelSpec: { name: route.name, version: route.version, label: route.label, signatureName: parsed.signatureName },
       inputs: (signature) => {
         const decoded = decodePredictInputs(parsed, signature.inputs);
         format = decoded.format;
@@ -56,6 +54,9 @@ async function predict(
       throw new ServingError('INVALID_ARGUMENT', `Serving signature name: "${err.signatureName}" not found in signature def`);
     }
     throw err;
+  } finally {
+    // The decoded tensors are copies, so the parse's token arrays can serve the next request.
+    parsed.tape.release();
   }
 }
 
@@ -67,7 +68,13 @@ async function classifyOrRegress(
   options: CallOptions,
 ): Promise<RestAnswer> {
   const parsed = parseExamplesBody(body, verb);
-  const request = { ...options, modelSpec: { ...spec, signatureName: parsed.signatureName }, examples: parsed.examples, context: parsed.context };
+  const request = {
+    deadline: options.deadline,
+    signal: options.signal,
+    modelSpec: { name: spec.name, version: spec.version, label: spec.label, signatureName: parsed.signatureName },
+    examples: parsed.examples,
+    context: parsed.context,
+  };
   if (verb === 'classify') {
     const response = await predictor.classify(request);
     return { text: encodeClassifyResponse(response.results), version: response.modelSpec.version };

@@ -24,7 +24,8 @@ export function parseTfServingRoute(method: string, target: string): TfServingRo
     if (m === null) return malformed();
     const verb = m[4] as string;
     if (!VERBS.has(verb)) return malformed();
-    return { kind: 'infer', verb: verb as 'predict', name: decode(m[1] as string), ...versionOrLabel(m[2], m[3]) };
+    const { version, label } = versionOrLabel(m[2], m[3]);
+    return { kind: 'infer', verb: verb as 'predict', name: decode(m[1] as string), version, label };
   }
   if (method === 'GET') {
     const m = GET_PATTERN.exec(target);
@@ -34,19 +35,22 @@ export function parseTfServingRoute(method: string, target: string): TfServingRo
       throw new ServingError('INVALID_ARGUMENT', 'Missing model name in request.');
     }
     const kind = m[4] === 'metadata' ? 'metadata' : 'status';
-    return { kind, name: decode(m[1]), ...versionOrLabel(m[2], m[3]) };
+    const { version, label } = versionOrLabel(m[2], m[3]);
+    return { kind, name: decode(m[1]), version, label };
   }
   return malformed();
 }
 
-function versionOrLabel(version: string | undefined, label: string | undefined): { version?: number; label?: string } {
+const NEITHER: { version: undefined; label: undefined } = { version: undefined, label: undefined };
+
+function versionOrLabel(version: string | undefined, label: string | undefined): { version: number | undefined; label: string | undefined } {
   if (version !== undefined) {
     const big = BigInt(version);
     if (big > INT64_MAX) throw new ServingError('INVALID_ARGUMENT', `Failed to convert version: ${version} to numeric.`);
-    return { version: Number(big) };
+    return { version: Number(big), label: undefined };
   }
-  if (label !== undefined) return { label: decode(label) };
-  return {};
+  if (label !== undefined) return { version: undefined, label: decode(label) };
+  return NEITHER;
 }
 
 /** Percent-decoding as curl_easy_unescape does it: invalid escapes stay as they are. */
