@@ -129,6 +129,31 @@ describe('millrace stream with a NATS JetStream source', () => {
     expect([consumer.num_pending, consumer.num_ack_pending]).toEqual([0, 0]);
   }, 180_000);
 
+  it('three workers on one consumer share the stream: every message received once in all, none missing', async () => {
+    const count = 10_000;
+    const source = `${server.url}/in.shared?stream=IN_SHARED&consumer=pool&ack_wait=30s`;
+    const sink = `${server.url}/out.shared`;
+    const workers = [1, 2, 3].map(() => startWorker(['--source', source, '--sink', sink, '--window_size', '32', '--window_ms', '20', '--idle_exit_ms', '5000']));
+    // Publish once all three are pulling, so that each gets a share.
+    await waitFor(async () => ((await jsm.consumers.info('IN_SHARED', 'pool').catch(() => undefined))?.num_waiting ?? 0) >= 3, 60_000);
+    await publishBodies(source, sequence(count));
+    const results = await Promise.all(workers.map((w) => w.exited));
+    const received = results.map(({ code, stderr }) => {
+      expect(code, stderr).toBe(0);
+      const stopped = stderr
+        .split('\n')
+        .filter((line) => line.includes('"stream_stopped"'))
+        .map((line) => JSON.parse(line) as { received: number; acked: number });
+      expect(stopped.length).toBe(1);
+      expect(stopped[0]!.acked).toBe(stopped[0]!.received);
+      return stopped[0]!.received;
+    });
+    expect(received.reduce((a, b) => a + b, 0)).toBe(count);
+    for (const share of received) expect(share).toBeGreaterThan(0);
+    const records = await readStream('out_shared');
+    expect(records.map((m) => m.json.message_id as string).sort((a, b) => Number(a) - Number(b))).toEqual(sequence(count));
+  }, 180_000);
+
   it('into a DuckDB table, through a kill -9 and a restart: one row per message, none missing', async () => {
     const count = 5000;
     const source = `${server.url}/in.table?stream=IN_TABLE&consumer=w&ack_wait=2s`;
