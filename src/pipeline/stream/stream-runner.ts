@@ -6,7 +6,7 @@
  * of the group can take them). `stop()` ends reading, sends the partly filled window on its way, waits for
  * every window in flight to be written and acknowledged, and returns.
  */
-import { toServingError } from '../../errors/serving-error.js';
+import { toServingError, type ServingError } from '../../errors/serving-error.js';
 import { silentLogger, type Logger } from '../../logging/logger.js';
 import type { StreamMetrics } from '../../metrics/stream-metrics.js';
 import type { MessageDecoder } from './message-decoder.js';
@@ -48,6 +48,14 @@ export interface StreamSummary extends StreamCounters {
 
 export const DEFAULT_POLL_MS = 500;
 
+/**
+ * A window whose model call failed transiently is retried whole: splitting it (as batch prediction does to
+ * isolate a bad row) would only multiply the calls to a model server that is already struggling.
+ */
+function splitUnlessTransient(splitOn: ((error: ServingError) => boolean) | undefined): (error: ServingError) => boolean {
+  return (error) => !isTransient(error) && (splitOn?.(error) ?? true);
+}
+
 export class StreamRunner {
   private readonly shutdown = new AbortController();
   private readonly counters: StreamCounters = { received: 0, predicted: 0, deadLettered: 0, retries: 0, acked: 0, windows: 0 };
@@ -79,7 +87,7 @@ export class StreamRunner {
       sink: o.sink,
       deadLetters: o.deadLetters ?? o.sink,
       decoder: o.decoder,
-      model: o.model,
+      model: { ...o.model, target: { ...o.model.target, splitOn: splitUnlessTransient(o.model.target.splitOn) } },
       maxAttempts: o.maxAttempts,
       backoff: o.backoff ?? DEFAULT_BACKOFF,
       shutdown: this.shutdown.signal,
