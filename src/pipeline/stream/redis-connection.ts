@@ -20,7 +20,9 @@ export async function connectRedis(url: RedisStreamUrl, logger: Logger = silentL
     retryStrategy: (times) => Math.min(100 * times, 2000),
   });
   let lastLogged = 0;
+  let lastError: Error | undefined;
   client.on('error', (err: Error) => {
+    lastError = err;
     // ioredis repeats the error on every reconnection attempt; one line a few seconds is enough.
     if (Date.now() - lastLogged < 5000) return;
     lastLogged = Date.now();
@@ -30,7 +32,9 @@ export async function connectRedis(url: RedisStreamUrl, logger: Logger = silentL
     await client.connect();
   } catch (err) {
     client.disconnect();
-    throw new ServingError('FAILED_PRECONDITION', `${url.display}: cannot connect to Redis: ${(err as Error).message}`);
+    // connect() often rejects with a bare "Connection is closed."; the error event says why (ECONNREFUSED, …).
+    const why = lastError?.message ?? (err as Error).message;
+    throw new ServingError('FAILED_PRECONDITION', `${url.display}: cannot connect to Redis at ${url.connection.host}:${url.connection.port}: ${why}`);
   }
   return client;
 }

@@ -1,0 +1,207 @@
+// Every sink millrace stream writes to, against real servers: rows stored exactly, idempotent by message id,
+// dead letters in their own place, a table that cannot hold stream rows refused at the start.
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeadLetter, PredictionRecord, StreamSink } from '../../src/pipeline/stream/stream-contracts.js';
+import { openStreamSink, openStreamSource, SINK_SCHEMES } from '../../src/pipeline/stream/stream-endpoints.js';
+import { StdoutSink } from '../../src/pipeline/stream/stdout-sink.js';
+import { startPostgres, type PostgresServer } from '../support/postgres-server.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { duckRows, pgRows, streamEntries, tempDir } from './support.js';
+
+let postgres: PostgresServer;
+let redis: RedisServer;
+let client: Redis;
+let dir: { path: string; dispose(): Promise<void> };
+
+beforeAll(async () => {
+  [postgres, redis, dir] = await Promise.all([startPostgres(), startRedisServer(), tempDir()]);
+  client = redis.client();
+});
+
+afterAll(async () => {
+  client?.disconnect();
+  await Promise.all([postgres?.stop(), redis?.stop(), dir?.dispose()]);
+});
+
+const T0 = 1_795_000_000_123;
+
+function record(id: string, a: number, latencyMs = 7): PredictionRecord {
+  return {
+    messageId: id,
+    instance: `{"a":${a},"b":1}`,
+    prediction: `${2 * a + 1}.0`,
+    modelName: 'weighted',
+    modelVersion: 3,
+    eventTimeMs: T0 + a,
+    predictionTimeMs: T0 + a + latencyMs,
+  };
+}
+
+function letter(id: string): DeadLetter {
+  return { messageId: id, body: 'not json', error: 'INVALID_ARGUMENT: the message body is not valid JSON', deliveries: 2, eventTimeMs: T0, failedTimeMs: T0 + 50 };
+}
+
+/** Writes 1-0 … 3-0, then 2-0 and 3-0 again (with other values, as a second prediction would have) and 4-0. */
+async function writeTwice(sink: StreamSink): Promise<void> {
+  await sink.write([record('1-0', 1), record('2-0', 2), record('3-0', 3)]);
+  await sink.write([record('2-0', 20, 99), record('3-0', 30, 99), record('4-0', 4)]);
+  await sink.writeDeadLetters([letter('9-0')]);
+  await sink.writeDeadLetters([letter('9-0'), { ...letter('8-0'), error: 'UNAVAILABLE: down' }]);
+}
+
+const EXPECTED_ROWS = [1, 2, 3, 4].map((a) => ({
+  message_id: `${a}-0`,
+  instance: `{"a":${a},"b":1}`,
+  prediction: `${2 * a + 1}.0`,
+  model_name: 'weighted',
+  event_ms: T0 + a,
+  prediction_ms: T0 + a + 7,
+}));
+
+describe('PostgreSQL sink', () => {
+  it('stores one row per message id with exact values and timestamps; dead letters in T_dead_letters', async () => {
+    const sink = await openStreamSink(`${postgres.url}?table=preds`, { role: 'predictions' });
+    expect(sink.display).toBe(`${postgres.url}?table=preds`);
+    await writeTwice(sink);
+    await sink.close();
+    const rows = await pgRows(
+      postgres.url,
+      `SELECT message_id, instance, prediction, model_name, model_version::int AS version,
+              (extract(epoch FROM event_time) * 1000)::bigint::text AS event_ms, (extract(epoch FROM prediction_time) * 1000)::bigint::text AS prediction_ms
+       FROM preds ORDER BY message_id`,
+    );
+    expect(rows).toEqual(EXPECTED_ROWS.map((r) => ({ ...r, version: 3, event_ms: String(r.event_ms), prediction_ms: String(r.prediction_ms) })));
+    const letters = await pgRows(postgres.url, 'SELECT message_id, body, error, deliveries FROM preds_dead_letters ORDER BY message_id');
+    expect(letters).toEqual([
+      { message_id: '8-0', body: 'not json', error: 'UNAVAILABLE: down', deliveries: 2 },
+      { message_id: '9-0', body: 'not json', error: 'INVALID_ARGUMENT: the message body is not valid JSON', deliveries: 2 },
+    ]);
+  });
+
+  it('takes concurrent writes (windows in flight share one connection) and a --dead-letter table', async () => {
+    const sink = await openStreamSink(`${postgres.url}?table=concurrent`, { role: 'predictions' });
+    const dead = await openStreamSink(`${postgres.url}?table=rejected`, { role: 'dead-letters' });
+    await Promise.all(Array.from({ length: 20 }, (_, w) => sink.write(Array.from({ length: 10 }, (_, i) => record(`${w}-${i}`, i)))));
+    await dead.writeDeadLetters([letter('5-0')]);
+    await Promise.all([sink.close(), dead.close()]);
+    expect(await pgRows(postgres.url, 'SELECT count(*)::int AS n, count(DISTINCT message_id)::int AS ids FROM concurrent')).toEqual([{ n: 200, ids: 200 }]);
+    expect(await pgRows(postgres.url, 'SELECT message_id FROM rejected')).toEqual([{ message_id: '5-0' }]);
+    expect(await pgRows(postgres.url, "SELECT to_regclass('rejected_dead_letters') IS NULL AS absent")).toEqual([{ absent: true }]);
+  });
+
+  it('refuses a table without a unique message_id, naming the columns it needs', async () => {
+    await pgRows(postgres.url, 'CREATE TABLE legacy (message_id TEXT, instance TEXT, prediction TEXT, model_name TEXT, model_version BIGINT, event_time TIMESTAMPTZ, prediction_time TIMESTAMPTZ)');
+    await expect(openStreamSink(`${postgres.url}?table=legacy`, { role: 'predictions' })).rejects.toThrow(
+      `${postgres.url}?table=legacy: table legacy cannot hold stream rows (it needs the columns message_id, instance, prediction, model_name, model_version, event_time, prediction_time and message_id as its primary key): there is no unique or exclusion constraint matching the ON CONFLICT specification`,
+    );
+  });
+});
+
+describe('DuckDB sink', () => {
+  it('stores one row per message id with exact values and timestamps; dead letters in T_dead_letters', async () => {
+    const db = join(dir.path, 'sink.db');
+    const sink = await openStreamSink(`duckdb://${db}?table=preds`, { role: 'predictions' });
+    await writeTwice(sink);
+    await sink.close();
+    const rows = await duckRows(
+      db,
+      'SELECT message_id, instance, prediction, model_name, model_version, epoch_ms(event_time) AS event_ms, epoch_ms(prediction_time) AS prediction_ms FROM preds ORDER BY message_id',
+    );
+    expect(rows).toEqual(EXPECTED_ROWS.map((r) => ({ ...r, model_version: 3n, event_ms: BigInt(r.event_ms), prediction_ms: BigInt(r.prediction_ms) })));
+    expect(await duckRows(db, 'SELECT message_id, error, deliveries, epoch_ms(failed_time) AS failed_ms FROM preds_dead_letters ORDER BY message_id')).toEqual([
+      { message_id: '8-0', error: 'UNAVAILABLE: down', deliveries: 2, failed_ms: BigInt(T0 + 50) },
+      { message_id: '9-0', error: 'INVALID_ARGUMENT: the message body is not valid JSON', deliveries: 2, failed_ms: BigInt(T0 + 50) },
+    ]);
+  });
+
+  it('refuses a query URL', async () => {
+    await expect(openStreamSink(`duckdb://${join(dir.path, 'q.db')}?query=SELECT 1`, { role: 'predictions' })).rejects.toThrow(
+      `duckdb://${join(dir.path, 'q.db')}?query=SELECT 1: a stream sink needs ?table=, not ?query=`,
+    );
+  });
+});
+
+describe('Redis stream sink', () => {
+  it('appends one entry per message id (a dedup key per id, with a TTL); dead letters in STREAM:dead-letters', async () => {
+    const sink = await openStreamSink(`${redis.url}/preds?dedup-ttl-ms=60000`, { role: 'predictions' });
+    await writeTwice(sink);
+    await sink.close();
+    expect(await streamEntries(client, 'preds')).toEqual(
+      EXPECTED_ROWS.map((r) => ({ ...r, model_version: '3', event_time_ms: String(r.event_ms), prediction_time_ms: String(r.prediction_ms), event_ms: undefined, prediction_ms: undefined })).map(
+        ({ event_ms: _e, prediction_ms: _p, ...rest }) => rest,
+      ),
+    );
+    expect(await streamEntries(client, 'preds:dead-letters')).toEqual([
+      { message_id: '9-0', body: 'not json', error: 'INVALID_ARGUMENT: the message body is not valid JSON', deliveries: '2', event_time_ms: String(T0), failed_time_ms: String(T0 + 50) },
+      { message_id: '8-0', body: 'not json', error: 'UNAVAILABLE: down', deliveries: '2', event_time_ms: String(T0), failed_time_ms: String(T0 + 50) },
+    ]);
+    const ttl = await client.pttl('preds:seen:1-0');
+    expect(ttl).toBeGreaterThan(50_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+  });
+
+  it('leaves no dedup key behind when the append fails, so the retry appends', async () => {
+    await client.set('blocked', 'a string, not a stream');
+    const sink = await openStreamSink(`${redis.url}/blocked`, { role: 'predictions' });
+    await expect(sink.write([record('1-0', 1)])).rejects.toThrow(/^redis:\/\/127\.0\.0\.1:\d+\/blocked: appending to stream blocked failed: .*WRONGTYPE/);
+    expect(await client.exists('blocked:seen:1-0')).toBe(0);
+    await client.del('blocked');
+    await sink.write([record('1-0', 1)]);
+    await sink.close();
+    expect((await streamEntries(client, 'blocked')).map((e) => e['message_id'])).toEqual(['1-0']);
+  });
+
+  it('rejects unknown parameters and a missing stream name', async () => {
+    await expect(openStreamSink(`${redis.url}/x?ttl=5`, { role: 'predictions' })).rejects.toThrow(
+      `${redis.url}/x?ttl=5: unknown parameter "ttl" for a Redis stream sink (known: db, dedup-ttl-ms)`,
+    );
+    await expect(openStreamSink(`${redis.url}/`, { role: 'predictions' })).rejects.toThrow(`${redis.url}/: name the stream in the path: redis://host:port/STREAM`);
+    await expect(openStreamSource(`${redis.url}/x?grup=g`, { claimIdleMs: 1000 })).rejects.toThrow(
+      `${redis.url}/x?grup=g: unknown parameter "grup" for a Redis stream source (known: db, group, consumer, claim-idle-ms)`,
+    );
+  });
+
+  it('fails at the start, clearly, when Redis is not there', async () => {
+    await expect(openStreamSink('redis://127.0.0.1:1/x', { role: 'predictions' })).rejects.toThrow('redis://127.0.0.1:1/x: cannot connect to Redis at 127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1');
+  });
+});
+
+describe('stdout sink', () => {
+  it('prints one JSON line per message, skips a repeat of a remembered id, and prints dead letters with their error', async () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d: Buffer) => (text += d.toString()));
+    const sink = new StdoutSink(out, 3);
+    await writeTwice(sink);
+    const lines = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toEqual([
+      ...EXPECTED_ROWS.map((r) => ({
+        message_id: r.message_id,
+        instance: { a: Number(r.message_id[0]), b: 1 },
+        prediction: 2 * Number(r.message_id[0]) + 1,
+        model_name: 'weighted',
+        model_version: 3,
+        event_time_ms: r.event_ms,
+        prediction_time_ms: r.prediction_ms,
+      })),
+      { message_id: '9-0', body: 'not json', error: 'INVALID_ARGUMENT: the message body is not valid JSON', deliveries: 2, event_time_ms: T0, failed_time_ms: T0 + 50 },
+      { message_id: '8-0', body: 'not json', error: 'UNAVAILABLE: down', deliveries: 2, event_time_ms: T0, failed_time_ms: T0 + 50 },
+    ]);
+    // Only the last 3 ids are remembered: 1-0 was forgotten, so a redelivery prints it again.
+    text = '';
+    await sink.write([record('1-0', 1), record('4-0', 4)]);
+    expect(text.trimEnd().split('\n').map((l) => (JSON.parse(l) as { message_id: string }).message_id)).toEqual(['1-0']);
+  });
+});
+
+describe('endpoints', () => {
+  it('names the supported schemes when a sink or source URL is not one', async () => {
+    const sinks = SINK_SCHEMES.map((s) => (s === 'stdout' ? s : `${s}://`)).join(', ');
+    await expect(openStreamSink('mysql://host/db?table=t', { role: 'predictions' })).rejects.toThrow(`mysql:// is not a supported stream sink; supported: ${sinks}`);
+    expect(sinks).toContain('postgres://, duckdb://, redis://');
+    await expect(openStreamSource('amqp://host/q', { claimIdleMs: 1000 })).rejects.toThrow(/^amqp:\/\/ is not a supported stream source; supported: .*redis:\/\//);
+  });
+});
