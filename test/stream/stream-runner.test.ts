@@ -142,6 +142,23 @@ function failingPredictor(failures: number, code: 'UNAVAILABLE' | 'INVALID_ARGUM
   };
 }
 
+describe('poison messages', () => {
+  it('dead-letters, unread, a message delivered more often than --max-attempts without an acknowledgement', async () => {
+    const { stream } = freshStream();
+    const [id] = await publish(client, stream, instances(1));
+    await client.xgroup('CREATE', stream, 'g', '0');
+    await client.xreadgroup('GROUP', 'g', 'crashed', 'COUNT', 1, 'STREAMS', stream, '>');
+    // Two more deliveries to workers that died on it (XCLAIM counts one each).
+    for (const consumer of ['crashed-again', 'crashed-once-more']) await client.xclaim(stream, 'g', consumer, 0, id!);
+    const out = `out-${streamNo}`;
+    const worker = await startWorker({ source: `${redis.url}/${stream}?group=g&consumer=c1&claim-idle-ms=1`, sink: `${redis.url}/${out}`, model, maxAttempts: 2, idleExitMs: 300 });
+    expect(await worker.done).toMatchObject({ received: 1, predicted: 0, deadLettered: 1, acked: 1 });
+    expect(await streamEntries(client, `${out}:dead-letters`)).toEqual([
+      expect.objectContaining({ message_id: id, error: 'ABORTED: delivered 4 times without being acknowledged, more than --max-attempts 2', deliveries: '4' }),
+    ]);
+  });
+});
+
 describe('transient failures', () => {
   it('retries a model that is unavailable for a while: every message predicted once, retries counted', async () => {
     const { stream, source } = freshStream();
