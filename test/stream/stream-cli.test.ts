@@ -133,7 +133,7 @@ describe('acceptance', () => {
   });
 
   it('three workers in one group share a stream: no duplicates, no gaps, each did some of it', async () => {
-    const workers = [1, 2, 3].map((n) => cli(workerArgs('trio', 'trio', ['--max_in_flight', '2'])));
+    const workers = ['c1', 'c2', 'c3'].map((consumer) => cli(workerArgs('trio', 'trio', ['--max_in_flight', '2']).map((a) => a.replace('group=workers', `group=workers&consumer=${consumer}`))));
     await waitFor(async () => workers.every((w) => events(w.stderr(), 'stream_started').length === 1), 30_000);
     const ids = await publish(client, 'trio', instances(12_000));
     await waitFor(async () => (await rowCount('trio')) === 12_000 && (await pendingCount(client, 'trio', 'workers')) === 0, 60_000);
