@@ -4,6 +4,7 @@
  * Misra-Gries top values and a KMV distinct count. Accumulators merge, and serialise to plain JSON so
  * statistics of shards can be combined later.
  */
+import type { NumberColumn, StringColumn } from './column-batch.js';
 import { classifyText, TypeRank, type FeatureValues } from './example-values.js';
 import { KllSketch, type KllSketchState } from './sketches/kll-sketch.js';
 import { KmvSketch, type KmvSketchState } from './sketches/kmv-sketch.js';
@@ -102,6 +103,77 @@ export class FeatureAccumulator {
     }
   }
 
+  /**
+   * The rows `rows` (all `count` rows when null) of a one-value-per-row number column; the same statistics as
+   * adding each row's one-value list (with a fixed type), in one tight loop.
+   */
+  addNumberColumn(column: NumberColumn, rows: Int32Array | null, count: number): void {
+    const { values, validity } = column;
+    const kept = scratchNumbers(count);
+    let nonNan = 0;
+    let present = 0;
+    const m = this.numeric;
+    let { finiteCount, mean, m2, numZeros, numNan, numPosInf, numNegInf, min, max, finiteMin, finiteMax } = m;
+    for (let j = 0; j < count; j++) {
+      const row = rows === null ? j : rows[j]!;
+      if (validity !== null && (validity[row >> 3]! & (1 << (row & 7))) === 0) continue;
+      present++;
+      const x = values[row]!;
+      if (x !== x) {
+        numNan++;
+        continue;
+      }
+      if (x < min) min = x;
+      if (x > max) max = x;
+      kept[nonNan++] = x;
+      if (x === Infinity) numPosInf++;
+      else if (x === -Infinity) numNegInf++;
+      else {
+        if (x === 0) numZeros++;
+        if (x < finiteMin) finiteMin = x;
+        if (x > finiteMax) finiteMax = x;
+        finiteCount++;
+        const delta = x - mean;
+        mean += delta / finiteCount;
+        m2 += delta * (x - mean);
+      }
+    }
+    this.numeric = { finiteCount, mean, m2, numZeros, numNan, numPosInf, numNegInf, min, max, finiteMin, finiteMax };
+    if (present === 0) return;
+    this.widen(column.valueKind === 'int' ? TypeRank.Int : TypeRank.Float);
+    this.quantiles.addAll(kept, nonNan);
+    this.numbersWithoutStrings += present;
+    this.addSingleValueRows(present);
+  }
+
+  /** The rows of a one-value-per-row string column: each distinct string of the batch is counted and hashed once. */
+  addStringColumn(column: StringColumn, rows: Int32Array | null, count: number): void {
+    const { ids, validity, dictionary } = column;
+    const counts = scratchCounts(dictionary.strings.length);
+    const seen = scratchIds(count);
+    let distinct = 0;
+    let present = 0;
+    for (let j = 0; j < count; j++) {
+      const row = rows === null ? j : rows[j]!;
+      if (validity !== null && (validity[row >> 3]! & (1 << (row & 7))) === 0) continue;
+      present++;
+      const id = ids[row]!;
+      const before = counts[id]!;
+      counts[id] = before + 1;
+      if (before === 0) seen[distinct++] = id;
+    }
+    for (let i = 0; i < distinct; i++) {
+      const id = seen[i]!;
+      const times = counts[id]!;
+      counts[id] = 0;
+      this.stringCount += times;
+      this.totalBytes += dictionary.byteLengths[id]! * times;
+      this.topValues.add(dictionary.strings[id]!, times);
+      this.distinct.addHash(dictionary.hashes[id]!);
+    }
+    if (present > 0) this.addSingleValueRows(present);
+  }
+
   merge(other: FeatureAccumulator): void {
     this.widen(other.widestType);
     this.numNonMissing += other.numNonMissing;
@@ -170,6 +242,15 @@ export class FeatureAccumulator {
     return acc;
   }
 
+  /** Presence and valency of `rows` rows with one value each. */
+  private addSingleValueRows(rows: number): void {
+    this.numNonMissing += rows;
+    this.totNumValues += rows;
+    if (this.minNumValues > 1) this.minNumValues = 1;
+    if (this.maxNumValues < 1) this.maxNumValues = 1;
+    this.valueCounts.addRepeated(1, rows);
+  }
+
   private widen(rank: TypeRank): void {
     if (rank > this.widestType) this.widestType = rank;
   }
@@ -213,14 +294,39 @@ export class FeatureAccumulator {
   }
 }
 
-/** Chan et al.'s parallel combination of (count, mean, M2). */
+// Scratch space of the column loops, reused across calls (they run to completion one at a time).
+let numberScratch = new Float64Array(4096);
+let countScratch = new Int32Array(1024);
+let idScratch = new Int32Array(4096);
+
+function scratchNumbers(length: number): Float64Array {
+  if (numberScratch.length < length) numberScratch = new Float64Array(length);
+  return numberScratch;
+}
+
+/** Zero-filled; callers leave it zero-filled. */
+function scratchCounts(length: number): Int32Array {
+  if (countScratch.length < length) countScratch = new Int32Array(Math.max(length, 2 * countScratch.length));
+  return countScratch;
+}
+
+function scratchIds(length: number): Int32Array {
+  if (idScratch.length < length) idScratch = new Int32Array(length);
+  return idScratch;
+}
+
+/** Chan et al.'s parallel combination of (count, mean, M2); an empty side leaves the other's exactly as it is. */
 function mergeMoments(a: NumericMoments, b: NumericMoments): NumericMoments {
   const n = a.finiteCount + b.finiteCount;
   const delta = b.mean - a.mean;
+  let mean = n === 0 ? 0 : a.mean + (delta * b.finiteCount) / n;
+  let m2 = n === 0 ? 0 : a.m2 + b.m2 + (delta * delta * a.finiteCount * b.finiteCount) / n;
+  if (a.finiteCount === 0) ({ mean, m2 } = b);
+  else if (b.finiteCount === 0) ({ mean, m2 } = a);
   return {
     finiteCount: n,
-    mean: n === 0 ? 0 : a.mean + (delta * b.finiteCount) / n,
-    m2: n === 0 ? 0 : a.m2 + b.m2 + (delta * delta * a.finiteCount * b.finiteCount) / n,
+    mean,
+    m2,
     numZeros: a.numZeros + b.numZeros,
     numNan: a.numNan + b.numNan,
     numPosInf: a.numPosInf + b.numPosInf,

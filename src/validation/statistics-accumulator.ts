@@ -4,6 +4,7 @@
  * "_"). The state serialises to JSON (the sketch side file) and merges, so shards can be combined later.
  */
 import { ServingError } from '../errors/serving-error.js';
+import { countPresent, isPresent, type BatchColumn, type ColumnBatch } from './column-batch.js';
 import { type Example } from './example-values.js';
 import { FeatureAccumulator, type FeatureAccumulatorState, type SketchSizes } from './feature-accumulator.js';
 import { featureStatistics, statsTypeOf, type StatisticsOptions } from './feature-statistics.js';
@@ -46,6 +47,17 @@ class DatasetAccumulator {
     for (const [name, list] of example) this.feature(name).add(list);
   }
 
+  /** Rows `rows` of a batch (all of them when null); a feature is created only once a row has it, as with examples. */
+  addBatch(batch: ColumnBatch, rows: Int32Array | null, count: number): void {
+    this.numExamples += count;
+    for (const column of batch.columns) {
+      if (!this.features.has(column.name) && countPresent(column.validity, rows, count) === 0) continue;
+      const feature = this.feature(column.name);
+      if (column.kind === 'number') feature.addNumberColumn(column, rows, count);
+      else feature.addStringColumn(column, rows, count);
+    }
+  }
+
   merge(other: DatasetAccumulator): void {
     this.numExamples += other.numExamples;
     for (const [name, acc] of other.features) this.feature(name).merge(acc);
@@ -75,6 +87,13 @@ export class StatisticsAccumulator {
   add(example: Example): void {
     this.dataset(DEFAULT_SLICE_NAME).add(example);
     for (const key of sliceKeys(example, this.sliceBy)) this.dataset(key).add(example);
+  }
+
+  /** The same as adding the batch's rows one by one as examples. */
+  addBatch(batch: ColumnBatch): void {
+    this.dataset(DEFAULT_SLICE_NAME).addBatch(batch, null, batch.rowCount);
+    if (this.sliceBy.length === 0) return;
+    for (const [key, rows] of batchSliceRows(batch, this.sliceBy)) this.dataset(key).addBatch(batch, Int32Array.from(rows), rows.length);
   }
 
   merge(other: StatisticsAccumulator): void {
@@ -165,3 +184,31 @@ function sliceKeys(example: Example, sliceBy: readonly string[]): string[] {
   return keys;
 }
 
+
+/** The rows of each slice of a batch, slices in the order their first row comes (as sliceKeys over its rows). */
+function batchSliceRows(batch: ColumnBatch, sliceBy: readonly string[]): Map<string, number[]> {
+  const columns = sliceBy.map((name) => batch.columns.find((c) => c.name === name));
+  const slices = new Map<string, number[]>();
+  if (columns.some((c) => c === undefined)) return slices;
+  for (let row = 0; row < batch.rowCount; row++) {
+    let key = '';
+    let complete = true;
+    for (let i = 0; i < sliceBy.length; i++) {
+      const column = columns[i] as BatchColumn;
+      if (!isPresent(column.validity, row)) {
+        complete = false;
+        break;
+      }
+      const value = column.kind === 'number' ? String(column.values[row]) : (column.dictionary.strings[column.ids[row]!] as string);
+      key = `${key === '' ? '' : `${key}_`}${sliceBy[i]}_${value}`;
+    }
+    if (!complete) continue;
+    let rows = slices.get(key);
+    if (rows === undefined) {
+      rows = [];
+      slices.set(key, rows);
+    }
+    rows.push(row);
+  }
+  return slices;
+}

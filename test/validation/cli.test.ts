@@ -53,7 +53,7 @@ describe('millrace stats / schema infer / validate', () => {
       expect(await statsCommand(['--output', join(dir, 'x.json')])).toBe(2);
       expect(stderr.join('')).toContain('millrace: stats needs --input');
       expect(await statsCommand(['--input', join(dir, 'data.xlsx'), '--output', join(dir, 'x.json')])).toBe(2);
-      expect(stderr.join('')).toContain(`cannot tell the format of ${join(dir, 'data.xlsx')} from its name; pass --format (csv, tsv, jsonl, parquet)`);
+      expect(stderr.join('')).toContain(`cannot tell the format of ${join(dir, 'data.xlsx')} from its name; pass --format (csv, tsv, jsonl, parquet, tfrecord)`);
       expect(await schemaCommand(['guess'])).toBe(2);
       expect(await validateCommand(['--bogus'])).toBe(2);
       expect(stderr.join('')).toContain('unknown flag: --bogus');

@@ -36,6 +36,24 @@ describe('KllSketch', () => {
     for (const q of [0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99]) expect(Math.abs(summary.quantile(q) - q)).toBeLessThan(0.02);
   });
 
+  it('adds a run of values exactly as one by one, and n copies of a value exactly', () => {
+    const one = new KllSketch(200);
+    const run = new KllSketch(200);
+    const next = random(11);
+    const values = Float64Array.from({ length: 50_000 }, () => Math.floor(next() * 1000));
+    values.forEach((v) => one.add(v));
+    for (let i = 0; i < values.length; i += 2048) run.addAll(values.subarray(i, i + 2048), Math.min(2048, values.length - i));
+    expect(run.toState()).toEqual(one.toState());
+    const repeated = new KllSketch(200);
+    repeated.addRepeated(3, 1_000_003);
+    repeated.addRepeated(4, 5);
+    const summary = QuantileSummary.of(repeated);
+    expect(summary.totalWeight).toBe(1_000_008);
+    expect([summary.quantile(0), summary.quantile(0.5), summary.quantile(1)]).toEqual([3, 3, 4]);
+    // One item per set bit of the count: 1 000 003 has 9, 5 has 2.
+    expect(summary.values.length).toBe(11);
+  });
+
   it('merges two sketches into one over both inputs and survives a state round trip', () => {
     const a = new KllSketch(200);
     const b = new KllSketch(200);

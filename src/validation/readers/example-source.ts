@@ -3,10 +3,10 @@
  */
 import { unimplemented } from '../../errors/serving-error.js';
 import type { InputFormat } from '../../pipeline/readers/input-format.js';
+import type { RowRange } from '../../pipeline/readers/parquet-rows.js';
 import type { Example } from '../example-values.js';
 import { readCsvExamples } from './csv-examples.js';
 import { readJsonLinesExamples } from './jsonl-examples.js';
-import { readParquetExamples } from './parquet-examples.js';
 
 export interface ExampleRecord {
   readonly example: Example;
@@ -16,7 +16,8 @@ export interface ExampleRecord {
 
 export { INPUT_FORMATS, inputFormatOf, type InputFormat } from '../../pipeline/readers/input-format.js';
 
-export function readExamples(file: string, format: InputFormat): AsyncGenerator<ExampleRecord> {
+/** `range`: Parquet rows (whole row groups) to read; other formats are read whole. */
+export function readExamples(file: string, format: InputFormat, range?: RowRange): AsyncGenerator<ExampleRecord> {
   switch (format) {
     case 'csv':
       return readCsvExamples(file);
@@ -25,8 +26,14 @@ export function readExamples(file: string, format: InputFormat): AsyncGenerator<
     case 'jsonl':
       return readJsonLinesExamples(file);
     case 'parquet':
-      return readParquetExamples(file);
+      return readParquetExamplesLazily(file, range);
     case 'tfrecord':
       throw unimplemented(`${file}: statistics of TFRecord files are not supported yet`);
   }
+}
+
+// The row reader of Parquet (hyparquet) loads only when a file needs it: statistics read Parquet by column.
+async function* readParquetExamplesLazily(file: string, range: RowRange | undefined): AsyncGenerator<ExampleRecord> {
+  const { readParquetExamples } = await import('./parquet-examples.js');
+  yield* readParquetExamples(file, range);
 }
