@@ -1,11 +1,26 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { ServingError } from '../errors/serving-error.js';
+import { accumulateStatistics } from '../validation/generate-statistics.js';
+import { DEFAULT_STATISTICS_OPTIONS } from '../validation/feature-statistics.js';
+import { invalidRowLines, invalidRows } from '../validation/invalid-rows.js';
 import { ANOMALIES_TYPE, readSchemaFile, readStatisticsFile, toProtoJson } from '../validation/metadata-protos.js';
+import type { Schema } from '../validation/schema-types.js';
+import type { DatasetFeatureStatisticsList } from '../validation/statistics-types.js';
 import { validateStatistics } from '../validation/validate-statistics.js';
-import { bool, FlagError, flagsHelp, parseFlags, str, type FlagSpec } from './flags.js';
+import { bool, FlagError, flagsHelp, num, parseFlags, str, type FlagSpec } from './flags.js';
+import { splitList } from './stats.js';
 import { reportInputErrors } from './validation-errors.js';
 
+export const DEFAULT_MAX_ROWS = 1000;
+
 const VALIDATE_FLAGS: readonly FlagSpec[] = [
-  { name: 'stats', type: 'string', default: '', help: 'statistics JSON to validate' },
+  { name: 'stats', type: 'string', default: '', help: 'statistics JSON to validate (default: computed from --input)' },
+  { name: 'input', type: 'string', default: '', help: 'data file(s), comma-separated (.csv, .tsv, .jsonl, .parquet): validated, and their rows checked with --rows' },
+  { name: 'format', type: 'string', default: '', help: 'input format when the file name does not tell: csv, tsv, jsonl, parquet' },
+  { name: 'rows', type: 'string', default: '', help: 'write the rows of --input that break the schema here as JSON lines ("-" for stdout)' },
+  { name: 'max_rows', type: 'int', default: DEFAULT_MAX_ROWS, help: 'stop checking rows after listing this many rows that break the schema' },
   { name: 'schema', type: 'string', default: '', help: 'schema (.json protobuf JSON, or text format)' },
   { name: 'previous_stats', type: 'string', default: '', help: 'statistics of the previous span, for drift_comparator' },
   { name: 'serving_stats', type: 'string', default: '', help: 'statistics of serving data, for skew_comparator' },
@@ -17,10 +32,15 @@ const VALIDATE_FLAGS: readonly FlagSpec[] = [
 
 const USAGE = `Usage: millrace validate --stats s.json --schema schema.pbtxt [--previous-stats p.json] [--serving-stats v.json]
                         [--environment E] [--output anomalies.json]
+       millrace validate --input data.csv --schema schema.pbtxt [--rows bad-rows.jsonl [--max-rows N]] …
 
 Checks statistics against a schema (and drift/skew comparators against previous or serving statistics) like
-TFDV's validate_statistics, and writes tensorflow.metadata.v0.Anomalies JSON.
-Exit code 0 when there are no anomalies, 1 when there are, 2 on usage or input errors.
+TFDV's validate_statistics, and writes tensorflow.metadata.v0.Anomalies JSON. With --input instead of --stats
+the statistics of the data are computed first. --rows also checks every row of --input against the schema, as
+TFDV's validate_instance does, and writes one JSON line per anomaly of a row:
+  {"file": …, "line": N (CSV, JSON lines) or "row": N (Parquet), "feature": …, "type": "INT_TYPE_BIG_INT",
+   "severity": "ERROR", "shortDescription": …, "description": …}
+Exit code 0 when there are no anomalies, 1 when there are (in the statistics or in a row), 2 on usage or input errors.
 
 Flags:
 ${flagsHelp(VALIDATE_FLAGS)}
@@ -36,13 +56,24 @@ export async function validateCommand(argv: readonly string[]): Promise<number> 
     if (positional.length > 0) throw new FlagError(`unexpected argument "${positional[0]}" (see --help)`);
     const statsFile = str(flags, 'stats');
     const schemaFile = str(flags, 'schema');
-    if (statsFile === '') throw new FlagError('validate needs --stats');
+    const inputs = splitList(str(flags, 'input'));
+    const rowsFile = str(flags, 'rows');
+    if (statsFile === '' && inputs.length === 0) throw new FlagError('validate needs --stats or --input');
     if (schemaFile === '') throw new FlagError('validate needs --schema');
+    if (rowsFile !== '' && inputs.length === 0) throw new FlagError('--rows needs --input: the data whose rows are checked');
+    if (rowsFile === '-' && str(flags, 'output') === '') throw new FlagError('--rows - and the anomalies would both go to stdout; give --output or a --rows file');
+    const maxRows = num(flags, 'max_rows');
+    if (maxRows < 1) throw new FlagError('--max_rows must be at least 1');
     const optional = async (name: string) => (str(flags, name) === '' ? undefined : readStatisticsFile(str(flags, name)));
     const environment = str(flags, 'environment');
+    const schema = await readSchemaFile(schemaFile);
+    const statistics: DatasetFeatureStatisticsList =
+      statsFile !== ''
+        ? await readStatisticsFile(statsFile)
+        : (await accumulateStatistics(inputs, { format: str(flags, 'format') })).toStatistics(DEFAULT_STATISTICS_OPTIONS);
     const anomalies = validateStatistics({
-      statistics: await readStatisticsFile(statsFile),
-      schema: await readSchemaFile(schemaFile),
+      statistics,
+      schema,
       previousStatistics: await optional('previous_stats'),
       servingStatistics: await optional('serving_stats'),
       ...(environment === '' ? {} : { environment }),
@@ -60,6 +91,49 @@ export async function validateCommand(argv: readonly string[]): Promise<number> 
       process.stderr.write(`validate: dataset: ${anomalies.dataset_anomaly_info.severity}: ${anomalies.dataset_anomaly_info.description}\n`);
     }
     if (anomalies.data_missing === true) process.stderr.write('validate: the statistics have no examples (data_missing)\n');
-    return found > 0 || anomalies.data_missing === true ? 1 : 0;
+    const badRows =
+      rowsFile === ''
+        ? 0
+        : await listInvalidRows(inputs, str(flags, 'format'), schema, rowsFile, maxRows, {
+            ...(environment === '' ? {} : { environment }),
+            newFeaturesAreWarnings: bool(flags, 'new_features_are_warnings'),
+          });
+    return found > 0 || badRows > 0 || anomalies.data_missing === true ? 1 : 0;
   });
+}
+
+/** Writes the rows that break the schema, up to `maxRows` of them; returns how many were written. */
+async function listInvalidRows(
+  inputs: readonly string[],
+  format: string,
+  schema: Schema,
+  rowsFile: string,
+  maxRows: number,
+  options: { environment?: string; newFeaturesAreWarnings: boolean },
+): Promise<number> {
+  const out: NodeJS.WritableStream = rowsFile === '-' ? process.stdout : await openOutput(rowsFile);
+  let rows = 0;
+  let anomalies = 0;
+  try {
+    for await (const row of invalidRows(inputs, format, schema, options)) {
+      const lines = invalidRowLines(row);
+      anomalies += lines.length;
+      if (!out.write(`${lines.join('\n')}\n`)) await once(out, 'drain');
+      if (++rows === maxRows) break;
+    }
+  } finally {
+    if (out !== process.stdout) await new Promise<void>((resolve, reject) => (out as WriteStream).end((err?: Error | null) => (err ? reject(err) : resolve())));
+  }
+  const stopped = rows === maxRows ? ` (stopped at --max_rows ${maxRows}; more rows may break it)` : '';
+  process.stderr.write(`validate: ${rows} row(s) break the schema, ${anomalies} anomal${anomalies === 1 ? 'y' : 'ies'}${stopped} → ${rowsFile === '-' ? 'stdout' : rowsFile}\n`);
+  return rows;
+}
+
+async function openOutput(file: string): Promise<WriteStream> {
+  const stream = createWriteStream(file);
+  await new Promise<void>((resolve, reject) => {
+    stream.once('open', () => resolve());
+    stream.once('error', (err) => reject(new ServingError('INVALID_ARGUMENT', `cannot write ${file}: ${err.message}`)));
+  });
+  return stream;
 }
