@@ -2,16 +2,6 @@
 import { readFileSync } from 'node:fs';
 import { ServingError } from '../errors/serving-error.js';
 import { FlagError } from './flags.js';
-import { inspectCommand } from './inspect.js';
-import { predictCommand } from './predict.js';
-import { reportCommand } from './report.js';
-import { schemaCommand } from './schema.js';
-import { serveCommand } from './serve.js';
-import { simulateCommand } from './simulate.js';
-import { statsCommand } from './stats.js';
-import { streamStatsCommand } from './stream-stats.js';
-import { streamCommand } from './stream.js';
-import { validateCommand } from './validate.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -20,7 +10,7 @@ const USAGE = `Usage: millrace <command> [flags]
 Commands:
   serve     serve a model repository over TF Serving's REST API (millrace serve --help)
   inspect   show a model version's signatures, or run one (millrace inspect --help)
-  predict   run a model over JSON lines, CSV or Parquet files into sharded prediction files (millrace predict --help)
+  predict   run a model over JSON lines, CSV, Parquet or TFRecord files into sharded prediction files (millrace predict --help)
   stats     compute TFDV statistics of CSV, JSON lines or Parquet; stats merge combines shards (millrace stats --help)
   schema    infer a TFDV schema from statistics (millrace schema infer --help)
   validate  check statistics against a schema, with drift and skew (millrace validate --help)
@@ -30,29 +20,30 @@ Commands:
   stream-stats  throughput and end-to-end latency of a stream from its sink table (millrace stream-stats --help)
 `;
 
+// Each command's modules load only when it runs: a batch job need not load the server's, and the reverse.
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve':
-      return serveCommand(rest, VERSION);
+      return (await import('./serve.js')).serveCommand(rest, VERSION);
     case 'inspect':
-      return inspectCommand(rest);
+      return (await import('./inspect.js')).inspectCommand(rest);
     case 'predict':
-      return predictCommand(rest);
+      return (await import('./predict.js')).predictCommand(rest);
     case 'stats':
-      return statsCommand(rest);
+      return (await import('./stats.js')).statsCommand(rest);
     case 'schema':
-      return schemaCommand(rest);
+      return (await import('./schema.js')).schemaCommand(rest);
     case 'validate':
-      return validateCommand(rest);
+      return (await import('./validate.js')).validateCommand(rest);
     case 'report':
-      return reportCommand(rest);
+      return (await import('./report.js')).reportCommand(rest);
     case 'stream':
-      return streamCommand(rest);
+      return (await import('./stream.js')).streamCommand(rest);
     case 'simulate':
-      return simulateCommand(rest);
+      return (await import('./simulate.js')).simulateCommand(rest);
     case 'stream-stats':
-      return streamStatsCommand(rest);
+      return (await import('./stream-stats.js')).streamStatsCommand(rest);
     case '--version':
       process.stdout.write(`millrace ${VERSION}\n`);
       return 0;

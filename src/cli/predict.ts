@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { ServingError } from '../errors/serving-error.js';
 import { createLogger } from '../logging/logger.js';
 import { runBatchJob, type BatchJobSummary, type JobRun } from '../pipeline/batch-job.js';
@@ -6,6 +7,7 @@ import { isModelUrl, openRemoteModel, type JobModel } from '../pipeline/remote-m
 import type { InstanceType, ShapingOptions } from '../pipeline/instance-shaper.js';
 import { ProgressReporter } from '../pipeline/progress-reporter.js';
 import { outputDisplay } from '../pipeline/job-io.js';
+import { defaultWorkerCount, MAX_DEFAULT_WORKERS } from '../pipeline/job-workers.js';
 import { parseInputFormat } from '../pipeline/readers/input-format.js';
 import { parseTfRecordPayload, type TfRecordPayload } from '../pipeline/readers/tfrecord-payload.js';
 import { DEFAULT_MAX_RECORD_BYTES } from '../pipeline/readers/tfrecord-records.js';
@@ -27,6 +29,7 @@ const PREDICT_FLAGS: readonly FlagSpec[] = [
   { name: 'tfrecord_payload', type: 'string', default: 'example', help: 'what a TFRecord record holds: example (a tf.Example, read as named fields), tensor (a TensorProto, one instance\'s value) or bytes (sent as {"b64": …})' },
   { name: 'max_record_bytes', type: 'int', default: DEFAULT_MAX_RECORD_BYTES, help: 'longest TFRecord record read; a longer one becomes an error row' },
   { name: 'batch_size', type: 'int', default: 256, help: 'instances per model call' },
+  { name: 'workers', type: 'int', default: 0, help: `threads running output shards at once, each with its own model session; 0 = one per core, at most ${MAX_DEFAULT_WORKERS} (table inputs and outputs and server URLs use one)` },
   { name: 'key_field', type: 'string', default: '', help: 'field passed through to the output as "key" and left out of the instance' },
   { name: 'included_fields', type: 'string', default: '', help: 'comma-separated fields that make up the instance, in this order' },
   { name: 'excluded_fields', type: 'string', default: '', help: 'comma-separated fields left out of the instance (echoed as "excluded" when there is no key)' },
@@ -69,6 +72,11 @@ export async function predictCommand(argv: readonly string[]): Promise<number> {
   }
   if (positional.length > 0) throw new FlagError(`unexpected argument "${positional[0]}" (see --help)`);
   const settings = readSettings(flags);
+  // Workers share the cores, so each session's operator pool gets its share unless the flag says otherwise.
+  const runtime = {
+    intraOpParallelism: num(flags, 'tensorflow_intra_op_parallelism') || (settings.workers > 1 ? Math.max(1, Math.floor(availableParallelism() / settings.workers)) : 0),
+    interOpParallelism: num(flags, 'tensorflow_inter_op_parallelism'),
+  };
   let model: JobModel | undefined;
   try {
     if (isModelUrl(settings.modelDir)) {
@@ -85,7 +93,7 @@ export async function predictCommand(argv: readonly string[]): Promise<number> {
         dir: settings.modelDir,
         modelName: optional(str(flags, 'model_name')),
         version: num(flags, 'version') >= 0 ? num(flags, 'version') : undefined,
-        runtime: { intraOpParallelism: num(flags, 'tensorflow_intra_op_parallelism'), interOpParallelism: num(flags, 'tensorflow_inter_op_parallelism') },
+        runtime,
         logger: createLogger({ minLevel: 'warn' }),
       });
     }
@@ -112,6 +120,8 @@ export async function predictCommand(argv: readonly string[]): Promise<number> {
       shardCount: settings.shardCount,
       model: model === undefined || signature === undefined ? undefined : { name: model.modelName, version: model.version, signature: signature.key },
       progress: new ProgressReporter(process.stderr, num(flags, 'progress_interval_seconds') * 1000),
+      workers: settings.workers,
+      workerModel: model === undefined || isModelUrl(settings.modelDir) ? undefined : { dir: settings.modelDir, modelName: model.modelName, version: model.version, runtime },
     });
     process.stdout.write(`${summaryLine(run.mode, summary, outputDisplay(settings.output))}\n`);
     return summary.failed > 0 ? 1 : 0;
@@ -143,6 +153,8 @@ interface PredictSettings {
   readonly numOutputShards: number;
   readonly recordsPerUnit: number;
   readonly exportOnly: boolean;
+  /** Threads for shards (1 where only one can work: tables, remote models). */
+  readonly workers: number;
   readonly tfrecordPayload: TfRecordPayload;
   readonly maxRecordBytes: number;
   readonly shaping: ShapingOptions;
@@ -188,6 +200,10 @@ function readSettings(flags: FlagValues): PredictSettings {
   if (shardIndex < 0 || shardIndex >= shardCount) throw new FlagError(`--shard_index must be in [0, ${shardCount - 1}] for --shard_count ${shardCount}, got ${shardIndex}`);
   const numOutputShards = num(flags, 'num_output_shards');
   if (numOutputShards < 0) throw new FlagError(`--num_output_shards must be 0 (one per work unit) or more, got ${numOutputShards}`);
+  const workersFlag = num(flags, 'workers');
+  if (workersFlag < 0) throw new FlagError(`--workers must be 0 (one per core) or more, got ${workersFlag}`);
+  const oneThread = isModelUrl(modelDir) || isTableUrl(input) || isTableUrl(output);
+  const workers = oneThread ? 1 : workersFlag === 0 ? defaultWorkerCount() : workersFlag;
   if (num(flags, 'progress_interval_seconds') < 0) throw new FlagError('--progress_interval_seconds must not be negative');
   return {
     modelDir,
@@ -203,6 +219,7 @@ function readSettings(flags: FlagValues): PredictSettings {
     numOutputShards,
     recordsPerUnit: positive('records_per_unit'),
     exportOnly,
+    workers,
     tfrecordPayload,
     maxRecordBytes: positive('max_record_bytes'),
     shaping: readShaping(flags),

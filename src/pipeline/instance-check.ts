@@ -10,26 +10,65 @@ import { describe, type CellDtypes } from './instance-shaper.js';
 
 /** The first problem of `instance` for `signature`, or undefined when it fits. */
 export function checkInstance(instance: unknown, signature: Signature): string | undefined {
-  const inputs = signature.inputs;
+  let plan = plans.get(signature);
+  if (plan === undefined) {
+    plan = planOf(signature);
+    plans.set(signature, plan);
+  }
+  const { inputs } = plan;
   if (!isNamedObject(instance)) {
-    if (inputs.size === 1) {
-      const [name, info] = [...inputs][0]!;
-      return checkValue(instance, info, `input "${name}"`);
-    }
-    return `signature ${signature.key} has ${inputs.size} inputs (${[...inputs.keys()].join(', ')}), so an instance must be an object with one field per input; got ${describe(instance)}`;
+    if (inputs.length === 1) return checkValue(instance, inputs[0]!, inputs[0]!.singleLabel);
+    return `signature ${signature.key} has ${inputs.length} inputs (${plan.names}), so an instance must be an object with one field per input; got ${describe(instance)}`;
   }
-  for (const name of Object.keys(instance)) {
-    if (!inputs.has(name)) {
-      return `field "${name}" is not an input of signature ${signature.key} (inputs: ${[...inputs.keys()].join(', ')}); leave it out with --excluded_fields or pick inputs with --included_fields`;
+  // Counting the fields that are inputs finds an extra one without listing the keys of every instance.
+  let known = 0;
+  for (let i = 0; i < inputs.length; i++) if (Object.hasOwn(instance, inputs[i]!.name)) known++;
+  let fields = 0;
+  for (const name in instance) if (Object.hasOwn(instance, name)) fields++;
+  if (known !== fields) {
+    for (const name of Object.keys(instance)) {
+      if (!signature.inputs.has(name)) {
+        return `field "${name}" is not an input of signature ${signature.key} (inputs: ${plan.names}); leave it out with --excluded_fields or pick inputs with --included_fields`;
+      }
     }
   }
-  for (const [name, info] of inputs) {
-    const value = instance[name];
-    if (value === undefined || value === null) return `no value for input "${name}"`;
-    const problem = checkValue(value, info, `field "${name}"`);
+  for (let i = 0; i < inputs.length; i++) {
+    const input = inputs[i]!;
+    const value = instance[input.name];
+    if (value === undefined || value === null) return `no value for input "${input.name}"`;
+    const problem = checkValue(value, input, input.fieldLabel);
     if (problem !== undefined) return problem;
   }
   return undefined;
+}
+
+/** What checking needs of one input, worked out once per signature. */
+interface InputPlan {
+  readonly name: string;
+  readonly info: TensorInfo;
+  /** The per-instance dimensions (the input's shape without the batch dimension); undefined: any. */
+  readonly expected: readonly number[] | undefined;
+  readonly fieldLabel: string;
+  readonly singleLabel: string;
+}
+
+interface SignaturePlan {
+  readonly inputs: readonly InputPlan[];
+  /** The input names, comma-separated, for messages. */
+  readonly names: string;
+}
+
+const plans = new WeakMap<Signature, SignaturePlan>();
+
+function planOf(signature: Signature): SignaturePlan {
+  const inputs = [...signature.inputs].map(([name, info]) => ({
+    name,
+    info,
+    expected: info.shape === null || info.shape.length === 0 ? undefined : info.shape.slice(1),
+    fieldLabel: `field "${name}"`,
+    singleLabel: `input "${name}"`,
+  }));
+  return { inputs, names: [...signature.inputs.keys()].join(', ') };
 }
 
 /** CSV cell dtypes as the signature asks for them. */
@@ -50,15 +89,17 @@ function isBase64(value: object): boolean {
   return keys.length === 1 && keys[0] === 'b64' && typeof (value as { b64: unknown }).b64 === 'string';
 }
 
-function checkValue(value: unknown, info: TensorInfo, label: string): string | undefined {
+function checkValue(value: unknown, input: InputPlan, label: string): string | undefined {
+  const { info, expected } = input;
+  // A single value where one is expected: no dimensions to record.
+  if (!Array.isArray(value) && (expected === undefined || expected.length === 0)) return checkLeaf(value, info.dtype, label);
   const dims: number[] = [];
   const problem = walk(value, info.dtype, dims, 0, label);
   if (problem !== undefined) return problem;
-  if (info.shape === null || info.shape.length === 0) return undefined;
-  const expected = info.shape.slice(1);
+  if (expected === undefined) return undefined;
   const fits = expected.length === dims.length && expected.every((d, i) => d < 0 || d === dims[i]);
   if (fits) return undefined;
-  return `${label}: expected ${shapeText(expected)} per instance (input shape [${info.shape.join(', ')}]), got ${shapeText(dims)}`;
+  return `${label}: expected ${shapeText(expected)} per instance (input shape [${info.shape!.join(', ')}]), got ${shapeText(dims)}`;
 }
 
 /** Records the dimensions of nested lists in `dims` and checks every element's type; the first problem wins. */

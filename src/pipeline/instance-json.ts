@@ -22,12 +22,33 @@ export function instanceJson(value: unknown): string {
       return 'null';
   }
   if (value === null) return 'null';
-  if (Array.isArray(value)) return `[${value.map(instanceJson).join(',')}]`;
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let i = 0; i < value.length; i++) text += i === 0 ? instanceJson(value[i]) : `,${instanceJson(value[i])}`;
+    return `${text}]`;
+  }
   if (value instanceof Uint8Array) return `{"b64":"${encodeBase64(value)}"}`;
   if (value instanceof Date) return String(value.getTime());
-  const members: string[] = [];
-  for (const [name, member] of Object.entries(value as Record<string, unknown>)) {
-    if (member !== undefined) members.push(`${JSON.stringify(name)}:${instanceJson(member)}`);
+  const object = value as Record<string, unknown>;
+  let text = '{';
+  for (const name in object) {
+    if (!Object.hasOwn(object, name)) continue;
+    const member = object[name];
+    if (member === undefined) continue;
+    text += `${text.length === 1 ? '' : ','}${memberPrefix(name)}${instanceJson(member)}`;
   }
-  return `{${members.join(',')}}`;
+  return `${text}}`;
+}
+
+/** `"name":` of member names seen before: rows of one input share their few names. */
+const prefixes = new Map<string, string>();
+const MAX_CACHED_NAMES = 4096;
+
+function memberPrefix(name: string): string {
+  let prefix = prefixes.get(name);
+  if (prefix === undefined) {
+    prefix = `${JSON.stringify(name)}:`;
+    if (prefixes.size < MAX_CACHED_NAMES) prefixes.set(name, prefix);
+  }
+  return prefix;
 }

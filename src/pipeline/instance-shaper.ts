@@ -43,6 +43,9 @@ export type ShapeResult = { readonly shaped: ShapedInstance } | { readonly error
 export class InstanceShaper {
   private readonly excluded: ReadonlySet<string>;
   private readonly flagsNeedFields: string | undefined;
+  /** The fields picked for the last list of names seen. */
+  private pickedFor: readonly string[] | undefined;
+  private picked: readonly number[] = [];
 
   constructor(
     private readonly options: ShapingOptions,
@@ -72,40 +75,55 @@ export class InstanceShaper {
     if (keyField !== undefined) {
       const i = record.names.indexOf(keyField);
       if (i < 0 || record.values[i] === undefined || record.values[i] === null) return { error: `missing key field "${keyField}"` };
-      const typed = this.cell(record, i, undefined);
-      if ('error' in typed) return { error: `key field "${keyField}": ${typed.error}` };
-      key = typed.value;
-    }
-    const withKey = (error: string): ShapeResult => (keyField === undefined ? { error } : { error, key });
-    let picked: number[];
-    if (includedFields !== undefined) {
-      picked = [];
-      for (const name of includedFields) {
-        const i = record.names.indexOf(name);
-        if (i < 0) return withKey(`missing field "${name}" (named in --included_fields)`);
-        picked.push(i);
+      key = record.values[i];
+      if (record.quoted !== undefined) {
+        const typed = this.cell(record, i, undefined);
+        if ('error' in typed) return { error: `key field "${keyField}": ${typed.error}` };
+        key = typed.value;
       }
-    } else {
-      picked = [];
-      record.names.forEach((name, i) => {
-        if (name !== keyField && !this.excluded.has(name)) picked.push(i);
-      });
+    }
+    const withKey = (error: string): ShapeResult => this.failure(error, key);
+    let picked: readonly number[];
+    if (record.names === this.pickedFor) picked = this.picked;
+    else {
+      const fields: number[] = [];
+      if (includedFields !== undefined) {
+        for (const name of includedFields) {
+          const i = record.names.indexOf(name);
+          if (i < 0) return withKey(`missing field "${name}" (named in --included_fields)`);
+          fields.push(i);
+        }
+      } else {
+        record.names.forEach((name, i) => {
+          if (name !== keyField && !this.excluded.has(name)) fields.push(i);
+        });
+      }
+      // Readers that share one list of names between records (Parquet, CSV) pick the same fields every time.
+      this.pickedFor = record.names;
+      this.picked = fields;
+      picked = fields;
     }
     const array = this.options.instanceType === 'array';
     const arrayDtype = array ? this.dtypes.forArrayElement() : undefined;
     const values: unknown[] = [];
     const object: Record<string, unknown> = {};
-    for (const i of picked) {
+    // Only CSV cells are text still to be typed; other readers' values go in as they are.
+    const quoted = record.quoted;
+    for (let p = 0; p < picked.length; p++) {
+      const i = picked[p]!;
       const name = record.names[i]!;
-      const raw = record.values[i];
-      if (raw === undefined || raw === null) {
-        if (array) return withKey(`field "${name}" has no value, and --instance_type array needs every value`);
+      let value = record.values[i];
+      if (value === undefined || value === null) {
+        if (array) return this.failure(`field "${name}" has no value, and --instance_type array needs every value`, key);
         continue;
       }
-      const typed = this.cell(record, i, array ? arrayDtype : this.dtypes.forField(name));
-      if ('error' in typed) return withKey(`field "${name}": ${typed.error}`);
-      if (array) values.push(typed.value);
-      else object[name] = typed.value;
+      if (quoted !== undefined && typeof value === 'string') {
+        const typed = typeCell(value, quoted[i] ?? false, array ? arrayDtype : this.dtypes.forField(name));
+        if ('error' in typed) return this.failure(`field "${name}": ${typed.error}`, key);
+        value = typed.value;
+      }
+      if (array) values.push(value);
+      else object[name] = value;
     }
     const shaped: { instance: unknown; key?: unknown; excluded?: Record<string, unknown> } = { instance: array ? values : object };
     if (keyField !== undefined) shaped.key = key;
@@ -120,6 +138,11 @@ export class InstanceShaper {
       shaped.excluded = excluded;
     }
     return { shaped };
+  }
+
+  /** A shaping error, with the key when there is one (so the errors file can name the row). */
+  private failure(error: string, key: unknown): ShapeResult {
+    return this.options.keyField === undefined ? { error } : { error, key };
   }
 
   /** A field's value, typed when it is CSV text. */

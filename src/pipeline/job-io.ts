@@ -6,9 +6,7 @@ import { ServingError } from '../errors/serving-error.js';
 import { FileOutput } from './file-output.js';
 import type { JobOutput } from './job-output.js';
 import type { JobMode } from './shard-files.js';
-import { openSqlSession, type SqlSession } from './tables/sql-session.js';
-import { TableOutput } from './tables/table-output.js';
-import { planTableUnits } from './tables/table-plan.js';
+import type { SqlSession } from './tables/sql-session.js';
 import { isTableUrl, parseTableUrl } from './tables/table-url.js';
 import { dealShards, planWork, type PlanOptions, type WorkPlan } from './work-plan.js';
 
@@ -33,6 +31,9 @@ export async function openJobInput(options: InputOptions): Promise<JobInput> {
     throw new ServingError('INVALID_ARGUMENT', `records per work unit must be a positive integer, got ${plan.recordsPerUnit}`);
   }
   const url = parseTableUrl(plan.input);
+  // The database clients load only for table jobs: they cost a file job's start-up time for nothing.
+  const { openSqlSession } = await import('./tables/sql-session.js');
+  const { planTableUnits } = await import('./tables/table-plan.js');
   const session = await openSqlSession(url, false);
   try {
     const { input, units } = await planTableUnits(url, session, {
@@ -59,6 +60,7 @@ export async function openJobOutput(options: OutputOptions): Promise<JobOutput> 
   if (!isTableUrl(options.output)) return FileOutput.create(options.output, options.mode);
   const url = parseTableUrl(options.output);
   if (options.mode === 'export') throw new ServingError('INVALID_ARGUMENT', `${url.display}: --export_only writes files; give a directory as --output`);
+  const { TableOutput } = await import('./tables/table-output.js');
   return TableOutput.open(url, { hasKey: options.hasKey, model: options.model });
 }
 

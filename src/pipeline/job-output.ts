@@ -28,9 +28,10 @@ export interface ErrorRow {
   readonly position: number;
 }
 
+/** Rows are written in order; a sink returns a promise only when the caller must wait (a buffer is being written). */
 export interface ShardSink {
-  writeResult(row: ResultRow): Promise<void>;
-  writeError(row: ErrorRow): Promise<void>;
+  writeResult(row: ResultRow): Promise<void> | undefined;
+  writeError(row: ErrorRow): Promise<void> | undefined;
   /** Makes the shard's rows visible, all at once, and marks the shard done. */
   commit(): Promise<void>;
   /** Drops whatever the shard wrote. */

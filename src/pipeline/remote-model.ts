@@ -6,7 +6,6 @@
 import { ServingError } from '../errors/serving-error.js';
 import type { Signature } from '../runtime/signature.js';
 import type { Predictor } from '../serving/predictor.js';
-import { createRemotePredictor } from '../serving/remote/remote-predictor.js';
 import { REMOTE_URL_SCHEMES } from '../serving/remote/remote-url.js';
 
 /** What a batch job needs of its model, embedded or remote. */
@@ -39,6 +38,8 @@ export function isModelUrl(model: string): boolean {
 
 export async function openRemoteModel(url: string, options: RemoteModelOptions): Promise<JobModel> {
   if (options.version !== undefined && options.label !== undefined) throw new ServingError('INVALID_ARGUMENT', 'set --version or --label, not both');
+  // Loaded only for remote jobs: the gRPC and HTTP clients cost a local job's start-up time for nothing.
+  const { createRemotePredictor } = await import('../serving/remote/remote-predictor.js');
   const predictor = createRemotePredictor(url, { deadlineMs: options.deadlineMs, maxConcurrentCalls: options.concurrency });
   try {
     const metadata = await predictor.metadata({ name: options.modelName, version: options.version, label: options.label });

@@ -36,10 +36,11 @@ class PendingFile {
     return new PendingFile(await open(tempPath, 'w'), tempPath, join(dir, name));
   }
 
-  async writeLine(line: string): Promise<void> {
+  /** Buffers the line; a promise only when the buffer is due to be written (so callers await rarely). */
+  writeLine(line: string): Promise<void> | undefined {
     this.parts.push(line, '\n');
     this.pending += line.length + 1;
-    if (this.pending >= FLUSH_BYTES) await this.flush();
+    return this.pending >= FLUSH_BYTES ? this.flush() : undefined;
   }
 
   async finish(): Promise<void> {
@@ -80,11 +81,11 @@ export class ShardOutput {
     }
   }
 
-  writeMain(line: string): Promise<void> {
+  writeMain(line: string): Promise<void> | undefined {
     return this.main.writeLine(line);
   }
 
-  writeError(line: string): Promise<void> {
+  writeError(line: string): Promise<void> | undefined {
     return this.errors.writeLine(line);
   }
 

@@ -54,6 +54,44 @@ export class JsonTextWriter {
     return text;
   }
 
+  /** Bytes written so far (where the next value starts). */
+  get length(): number {
+    return this.len;
+  }
+
+  /**
+   * The text as pieces ending at the given byte offsets (ascending, the last one `length`), decoded at once when
+   * it is all ASCII; the writer hands its buffer back, as toString does.
+   */
+  toStrings(ends: readonly number[]): string[] {
+    const buf = this.buf;
+    const len = this.len;
+    let ascii = true;
+    for (let i = 0; i < len; i++) {
+      if (buf[i]! >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    const bytes = Buffer.from(buf.buffer, 0, len);
+    const pieces: string[] = new Array<string>(ends.length);
+    let start = 0;
+    if (ascii) {
+      const text = bytes.toString('latin1');
+      for (let i = 0; i < ends.length; i++) {
+        pieces[i] = text.slice(start, ends[i]);
+        start = ends[i]!;
+      }
+    } else {
+      for (let i = 0; i < ends.length; i++) {
+        pieces[i] = bytes.toString('utf8', start, ends[i]);
+        start = ends[i]!;
+      }
+    }
+    if (buf.length <= MAX_SPARE_BYTES) spareBuffer = buf;
+    return pieces;
+  }
+
   private reserve(n: number): void {
     if (this.len + n <= this.buf.length) return;
     let size = this.buf.length * 2;

@@ -29,7 +29,53 @@ export function encodePredictResponse(format: 'row' | 'columnar', outputs: Reado
 }
 
 function encodeRows(outputs: ReadonlyMap<string, Tensor>): string {
-  // Every output is batched along its 0th dimension, and all by the same size.
+  const batch = rowBatchSize(outputs);
+  const writers = [...outputs].map(([name, tensor]) => outputWriter(name, tensor));
+  const out = new JsonTextWriter();
+  out.ascii('{"predictions":[');
+  for (let row = 0; row < batch; row++) {
+    if (row > 0) out.byte(0x2c);
+    writeRow(out, writers);
+  }
+  out.ascii(']}');
+  return out.toString();
+}
+
+/**
+ * Each entry of a row-format response's `predictions`, as its own text (what a batch job writes per line),
+ * written in one pass with nothing allocated per row but the text.
+ */
+export function encodePredictionRows(outputs: ReadonlyMap<string, Tensor>): string[] {
+  if (outputs.size === 0) throw invalidArgument('Cannot convert empty tensor map to JSON');
+  const batch = rowBatchSize(outputs);
+  const writers = [...outputs].map(([name, tensor]) => outputWriter(name, tensor));
+  const out = new JsonTextWriter();
+  const ends: number[] = new Array<number>(batch);
+  for (let row = 0; row < batch; row++) {
+    writeRow(out, writers);
+    ends[row] = out.length;
+  }
+  return out.toStrings(ends);
+}
+
+/** One row: the only output's value, or an object of every output's value. */
+function writeRow(out: JsonTextWriter, writers: readonly OutputWriter[]): void {
+  const named = writers.length > 1;
+  if (named) out.byte(0x7b);
+  for (let w = 0; w < writers.length; w++) {
+    const writer = writers[w]!;
+    if (named) {
+      if (w > 0) out.byte(0x2c);
+      out.string(writer.name);
+      out.byte(0x3a);
+    }
+    writeValue(out, writer, 1);
+  }
+  if (named) out.byte(0x7d);
+}
+
+/** Every output is batched along its 0th dimension, and all by the same size. */
+function rowBatchSize(outputs: ReadonlyMap<string, Tensor>): number {
   let batch = -1;
   for (const [name, tensor] of outputs) {
     if (tensor.shape.length === 0) throw invalidArgument(`Tensor name: ${name} has no shape information `);
@@ -39,26 +85,7 @@ function encodeRows(outputs: ReadonlyMap<string, Tensor>): string {
     }
     batch = size;
   }
-  const writers = [...outputs].map(([name, tensor]) => outputWriter(name, tensor));
-  const named = writers.length > 1;
-  const out = new JsonTextWriter();
-  out.ascii('{"predictions":[');
-  for (let row = 0; row < batch; row++) {
-    if (row > 0) out.byte(0x2c);
-    if (named) out.byte(0x7b);
-    for (let w = 0; w < writers.length; w++) {
-      const writer = writers[w]!;
-      if (named) {
-        if (w > 0) out.byte(0x2c);
-        out.string(writer.name);
-        out.byte(0x3a);
-      }
-      writeValue(out, writer, 1);
-    }
-    if (named) out.byte(0x7d);
-  }
-  out.ascii(']}');
-  return out.toString();
+  return batch;
 }
 
 function encodeColumns(outputs: ReadonlyMap<string, Tensor>): string {

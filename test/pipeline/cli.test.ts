@@ -45,6 +45,10 @@ describe('millrace predict', () => {
       status: 2,
       stderr: 'millrace: --tfrecord_payload: unknown TFRecord payload "proto"; expected one of example, tensor, bytes\n',
     });
+    expect(predict(['--model', HALF_PLUS_TWO, '--input', input, '--output', out, '--workers', '-1'])).toMatchObject({
+      status: 2,
+      stderr: 'millrace: --workers must be 0 (one per core) or more, got -1\n',
+    });
     expect(predict(['--help']).stdout).toContain('--shard_index=int');
   });
 

@@ -78,3 +78,50 @@ export async function readParquetRows(parquet: ParquetFile, range: RowRange): Pr
   }
   return rows;
 }
+
+/** One column's values over a row range: row r is `data[r - start]`. */
+export interface ColumnValues {
+  readonly data: ArrayLike<unknown>;
+  readonly start: number;
+}
+
+/**
+ * The values of `columns` (in that order) over rows [rowStart, rowEnd), column by column: a row range is held
+ * as a few arrays rather than an array per row, which keeps memory low and short-lived.
+ */
+export async function readParquetColumns(parquet: ParquetFile, range: RowRange, columns: readonly string[]): Promise<ColumnValues[]> {
+  const chunks = new Map<string, Array<{ data: ArrayLike<unknown>; rowStart: number }>>(columns.map((c) => [c, []]));
+  try {
+    await parquetRead({
+      file: parquet.buffer,
+      metadata: parquet.metadata,
+      rowStart: range.rowStart,
+      rowEnd: range.rowEnd,
+      columns: [...columns],
+      compressors,
+      onChunk: ({ columnName, columnData, rowStart }) => {
+        chunks.get(columnName)?.push({ data: columnData as ArrayLike<unknown>, rowStart });
+      },
+    });
+  } catch (err) {
+    throw new ServingError('INVALID_ARGUMENT', `${parquet.file}: rows ${range.rowStart + 1}-${range.rowEnd}: ${(err as Error).message}`);
+  }
+  return columns.map((name) => joinChunks(chunks.get(name)!, range, `${parquet.file}: column ${name}`));
+}
+
+/** Chunks (pages) of one column as one array covering the range; a single chunk is used as it is. */
+function joinChunks(chunks: Array<{ data: ArrayLike<unknown>; rowStart: number }>, range: RowRange, what: string): ColumnValues {
+  chunks.sort((a, b) => a.rowStart - b.rowStart);
+  const covers = (c: { data: ArrayLike<unknown>; rowStart: number }): boolean => c.rowStart <= range.rowStart && c.rowStart + c.data.length >= range.rowEnd;
+  if (chunks.length === 1 && covers(chunks[0]!)) return { data: chunks[0]!.data, start: chunks[0]!.rowStart };
+  const data = new Array<unknown>(range.rowEnd - range.rowStart);
+  let filled = 0;
+  for (const chunk of chunks) {
+    const from = Math.max(range.rowStart, chunk.rowStart);
+    const to = Math.min(range.rowEnd, chunk.rowStart + chunk.data.length);
+    for (let r = from; r < to; r++) data[r - range.rowStart] = chunk.data[r - chunk.rowStart];
+    filled += Math.max(0, to - from);
+  }
+  if (filled !== data.length) throw new ServingError('INVALID_ARGUMENT', `${what}: the pages read hold ${filled} of rows ${range.rowStart + 1}-${range.rowEnd}`);
+  return { data, start: range.rowStart };
+}
