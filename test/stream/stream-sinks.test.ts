@@ -125,7 +125,7 @@ describe('DuckDB sink', () => {
 });
 
 describe('Redis stream sink', () => {
-  it('appends one entry per message id (a dedup key per id, with a TTL); dead letters in STREAM:dead-letters', async () => {
+  it('appends one entry per message id (ids kept in an expiring dedup hash); dead letters in STREAM:dead-letters', async () => {
     const sink = await openStreamSink(`${redis.url}/preds?dedup-ttl-ms=60000`, { role: 'predictions' });
     await writeTwice(sink);
     await sink.close();
@@ -138,16 +138,22 @@ describe('Redis stream sink', () => {
       { message_id: '9-0', body: 'not json', error: 'INVALID_ARGUMENT: the message body is not valid JSON', deliveries: '2', event_time_ms: String(T0), failed_time_ms: String(T0 + 50) },
       { message_id: '8-0', body: 'not json', error: 'UNAVAILABLE: down', deliveries: '2', event_time_ms: String(T0), failed_time_ms: String(T0 + 50) },
     ]);
-    const ttl = await client.pttl('preds:seen:1-0');
-    expect(ttl).toBeGreaterThan(50_000);
-    expect(ttl).toBeLessThanOrEqual(60_000);
+    // One hash per 60 s period of Redis's clock (two if the writes straddled a period's end).
+    const period = Math.floor(Number((await client.time())[0]) / 60);
+    const hashes = (await client.keys('preds:seen:*')).sort();
+    expect([[`preds:seen:${period}`], [`preds:seen:${period - 1}`, `preds:seen:${period}`]]).toContainEqual(hashes);
+    expect((await Promise.all(hashes.map((h) => client.hkeys(h)))).flat().sort()).toEqual(['1-0', '2-0', '3-0', '4-0']);
+    // Each hash lives two periods from its start: more than one period from now for the current one.
+    const ttl = await client.pttl(`preds:seen:${period}`);
+    expect(ttl).toBeGreaterThan(60_000);
+    expect(ttl).toBeLessThanOrEqual(120_000);
   });
 
   it('leaves no dedup key behind when the append fails, so the retry appends', async () => {
     await client.set('blocked', 'a string, not a stream');
     const sink = await openStreamSink(`${redis.url}/blocked`, { role: 'predictions' });
     await expect(sink.write([record('1-0', 1)])).rejects.toThrow(/^redis:\/\/127\.0\.0\.1:\d+\/blocked: appending to stream blocked failed: .*WRONGTYPE/);
-    expect(await client.exists('blocked:seen:1-0')).toBe(0);
+    expect(await client.keys('blocked:seen:*')).toEqual([]);
     await client.del('blocked');
     await sink.write([record('1-0', 1)]);
     await sink.close();

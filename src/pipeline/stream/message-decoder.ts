@@ -15,7 +15,14 @@ export type DecodedMessage = { readonly instance: string } | { readonly problem:
 
 export type MessageShaping = Omit<ShapingOptions, 'keyField'>;
 
-const utf8 = new TextDecoder('utf-8');
+/**
+ * UTF-8 text of a body, invalid sequences replaced. Buffer's decoder costs far less per call than TextDecoder
+ * on bodies this small, and Redis and NATS hand bodies out as Buffers (or views that become one for free).
+ */
+function utf8(body: Uint8Array): string {
+  const buffer = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return buffer.toString('utf8');
+}
 
 export class MessageDecoder {
   private readonly shaper: InstanceShaper | undefined;
@@ -29,7 +36,7 @@ export class MessageDecoder {
   }
 
   decode(body: Uint8Array): DecodedMessage {
-    const text = utf8.decode(body).trim();
+    const text = utf8(body).trim();
     if (text === '') return { problem: 'the message body is empty (expected one JSON instance)' };
     let value: unknown;
     try {
@@ -56,5 +63,5 @@ export class MessageDecoder {
 
 /** The body as text for a dead letter (invalid UTF-8 sequences replaced). */
 export function bodyText(body: Uint8Array): string {
-  return utf8.decode(body);
+  return utf8(body);
 }

@@ -5,10 +5,13 @@
  * Dead letters go to `STREAM:dead-letters` with `message_id`, `body`, `error`, `deliveries`, `event_time_ms`
  * and `failed_time_ms`.
  *
- * Idempotency: a Lua script (atomic in Redis) appends a record only when the dedup key
- * `STREAM:seen:<message id>` does not exist, and sets that key right after the XADD, with a time to live of
- * `dedup-ttl-ms` (default one day; a redelivery later than that would be appended again). XADD comes first so
- * that a failing XADD leaves no key behind; the SET that follows cannot fail.
+ * Idempotency: a Lua script (atomic in Redis) appends a record only when its message id is in neither of the
+ * two newest dedup hashes, `STREAM:seen:<n>` and `STREAM:seen:<n-1>`, where n is Redis's clock divided by
+ * `dedup-ttl-ms` (default one day), then records the id in hash n. Each hash expires two periods after it
+ * began, so a repeat within `dedup-ttl-ms` of the first write is always caught (an older one would be appended
+ * again). XADD comes before the HSET so that a failing XADD records nothing. Hash fields cost Redis much less
+ * than one key with a time to live per message. The script touches keys it does not declare, so this sink
+ * needs a single Redis server, not a cluster.
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -26,26 +29,31 @@ const LETTER_FIELDS = JSON.stringify(['message_id', 'body', 'error', 'deliveries
 /** Entries per script call, so one call never holds Redis for long. */
 const ENTRIES_PER_CALL = 500;
 
-// KEYS[1]: the stream. ARGV: dedup key prefix, TTL (ms), the field names and the entries as JSON arrays of
-// strings (each entry's first value is its message id). One JSON argument rather than one argument per value
-// costs the client far less to send. Returns the number of entries appended.
+// KEYS[1]: the stream. ARGV: dedup key prefix, dedup period (ms), the field names (6 or 7) and the entries as
+// JSON arrays of strings (each entry's first value is its message id). One JSON argument rather than one
+// argument per value costs the client far less to send; XADD's arguments are spelled out rather than built in
+// a table for the same reason on Redis's side. Returns the number of entries appended.
 const APPEND_ONCE = `
-local prefix, ttl = ARGV[1], ARGV[2]
+local prefix, period = ARGV[1], tonumber(ARGV[2])
+local time = redis.call('TIME')
+local n = math.floor((tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)) / period)
+local current, previous = prefix .. n, prefix .. (n - 1)
 local names = cjson.decode(ARGV[3])
+local n1, n2, n3, n4, n5, n6, n7 = unpack(names)
 local added = 0
-for _, values in ipairs(cjson.decode(ARGV[4])) do
-  local key = prefix .. values[1]
-  if redis.call('EXISTS', key) == 0 then
-    local args = {KEYS[1], '*'}
-    for j = 1, #names do
-      args[#args + 1] = names[j]
-      args[#args + 1] = values[j]
+for _, v in ipairs(cjson.decode(ARGV[4])) do
+  local id = v[1]
+  if redis.call('HEXISTS', current, id) == 0 and redis.call('HEXISTS', previous, id) == 0 then
+    if n7 then
+      redis.call('XADD', KEYS[1], '*', n1, v[1], n2, v[2], n3, v[3], n4, v[4], n5, v[5], n6, v[6], n7, v[7])
+    else
+      redis.call('XADD', KEYS[1], '*', n1, v[1], n2, v[2], n3, v[3], n4, v[4], n5, v[5], n6, v[6])
     end
-    redis.call('XADD', unpack(args))
-    redis.call('SET', key, '1', 'PX', ttl)
+    redis.call('HSET', current, id, '1')
     added = added + 1
   end
 end
+if added > 0 then redis.call('PEXPIREAT', current, (n + 2) * period) end
 return added
 `;
 const APPEND_ONCE_SHA = createHash('sha1').update(APPEND_ONCE).digest('hex');

@@ -1,0 +1,230 @@
+// The runs of bench/stream-redis.ts: a millrace stream worker or the raw consumer loop, each a child process
+// against one redis-server, either draining a full stream (maximum throughput) or keeping up with a publisher
+// at a fixed rate (latency). Worker times come from its sink stream (prediction_time_ms, event_time_ms).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Redis } from 'ioredis';
+import { readCpuTime } from './cpu-time.js';
+import { MILLRACE_CLI, PROJECT_ROOT } from './paths.js';
+import { percentileOfSorted } from './quantiles.js';
+
+const RAW_SCRIPT = join(fileURLToPath(new URL('.', import.meta.url)), 'stream-raw-consumer.js');
+export const FLIGHTS_MODEL = join(PROJECT_ROOT, 'examples', 'models', 'flights');
+
+export interface Contender {
+  readonly name: string;
+  /** Undefined for the raw loop. */
+  readonly windowSize: number | undefined;
+  /** How long a window may wait for more messages (0 for per-element and for the raw loop). */
+  readonly windowMs: number;
+}
+
+export interface BenchContext {
+  readonly redis: Redis;
+  readonly redisUrl: string;
+  readonly redisPort: number;
+  /** JSON lines of instances for `millrace simulate`. */
+  readonly bodiesFile: string;
+  readonly bodies: readonly string[];
+  readonly maxInFlight: number;
+  readonly rawCount: number;
+}
+
+export interface MaxRun {
+  readonly messages: number;
+  readonly perSecond: number;
+  /** CPU of the consumer process and of redis-server per message, between the first and the last message. */
+  readonly processCpuUs: number;
+  readonly redisCpuUs: number;
+}
+
+export interface LatencyRun {
+  readonly messages: number;
+  readonly targetRate: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+let runNo = 0;
+
+export async function maxThroughput(c: BenchContext, contender: Contender, messages: number): Promise<MaxRun> {
+  const stream = `max-${++runNo}`;
+  await fill(c, stream, messages);
+  return contender.windowSize === undefined ? rawMax(c, stream, messages) : workerMax(c, contender, stream, messages);
+}
+
+export async function latencyAtRate(c: BenchContext, contender: Contender, rate: number, messages: number): Promise<LatencyRun> {
+  const stream = `rate-${++runNo}`;
+  if (contender.windowSize === undefined) {
+    const raw = startRaw(c, stream, messages);
+    await raw.ready;
+    await simulate(c, stream, rate, messages);
+    const result = await raw.result;
+    return { messages, targetRate: rate, ...percentiles(result.latencies) };
+  }
+  const worker = startWorker(c, contender, stream);
+  await worker.ready;
+  await simulate(c, stream, rate, messages);
+  await waitUntil(async () => (await c.redis.xlen(`${stream}:out`)) >= messages, 120_000, `${contender.name}: ${messages} rows in the sink`);
+  await worker.stop();
+  const rows = await sinkTimes(c.redis, `${stream}:out`);
+  return { messages, targetRate: rate, ...percentiles(rows.map((r) => r.predictionMs - r.eventMs)) };
+}
+
+async function workerMax(c: BenchContext, contender: Contender, stream: string, messages: number): Promise<MaxRun> {
+  const out = `${stream}:out`;
+  const worker = startWorker(c, contender, stream);
+  await waitUntil(async () => (await c.redis.xlen(out)) > 0, 60_000, `${contender.name}: first row`);
+  const startCount = await c.redis.xlen(out);
+  const [cpuA, redisA] = await Promise.all([readCpuTime(worker.child.pid!), redisCpuSeconds(c.redis)]);
+  await waitUntil(async () => (await c.redis.xlen(out)) >= messages, 600_000, `${contender.name}: ${messages} rows`);
+  const [cpuB, redisB] = await Promise.all([readCpuTime(worker.child.pid!), redisCpuSeconds(c.redis)]);
+  await worker.stop();
+  const rows = await sinkTimes(c.redis, out);
+  if (rows.length !== messages || new Set(rows.map((r) => r.id)).size !== messages) throw new Error(`${contender.name}: ${rows.length} rows in the sink, expected ${messages} distinct`);
+  let first = Infinity;
+  let last = -Infinity;
+  for (const r of rows) {
+    first = Math.min(first, r.predictionMs);
+    last = Math.max(last, r.predictionMs);
+  }
+  const span = (last - first) / 1000;
+  const counted = messages - startCount;
+  return {
+    messages,
+    perSecond: messages / span,
+    processCpuUs: (((cpuB?.runSeconds ?? 0) - (cpuA?.runSeconds ?? 0)) * 1e6) / counted,
+    redisCpuUs: ((redisB - redisA) * 1e6) / counted,
+  };
+}
+
+async function rawMax(c: BenchContext, stream: string, messages: number): Promise<MaxRun> {
+  const redisA = await redisCpuSeconds(c.redis);
+  const raw = startRaw(c, stream, messages);
+  const result = await raw.result;
+  const redisB = await redisCpuSeconds(c.redis);
+  return {
+    messages,
+    perSecond: messages / ((result.lastMs - result.firstMs) / 1000),
+    processCpuUs: (result.cpuMs * 1000) / messages,
+    redisCpuUs: ((redisB - redisA) * 1e6) / messages,
+  };
+}
+
+interface RawResult {
+  readonly messages: number;
+  readonly firstMs: number;
+  readonly lastMs: number;
+  readonly cpuMs: number;
+  readonly latencies: number[];
+}
+
+function startRaw(c: BenchContext, stream: string, messages: number): { ready: Promise<void>; result: Promise<RawResult> } {
+  const child = spawn(process.execPath, [RAW_SCRIPT, String(c.redisPort), stream, 'raw', String(c.rawCount), String(messages)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out.startsWith('ready\n')) markReady();
+  });
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const result = new Promise<RawResult>((resolve, reject) =>
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`raw consumer exited with ${code}: ${err}`));
+      else resolve(JSON.parse(out.slice('ready\n'.length)) as RawResult);
+    }),
+  );
+  return { ready, result };
+}
+
+interface WorkerProcess {
+  readonly child: ChildProcess;
+  readonly ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+function startWorker(c: BenchContext, contender: Contender, stream: string): WorkerProcess {
+  const args = [
+    MILLRACE_CLI, 'stream', '--source', `${c.redisUrl}/${stream}?group=bench`, '--model', FLIGHTS_MODEL, '--sink', `${c.redisUrl}/${stream}:out`,
+    '--window_size', String(contender.windowSize), '--window_ms', String(contender.windowMs), '--max_in_flight', String(c.maxInFlight),
+    '--progress_interval_seconds', '0',
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+    if (err.includes('"event":"stream_started"')) markReady();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  void exited.then((code) => {
+    if (code !== 0) process.stderr.write(`${contender.name}: worker exited with ${code}:\n${err.slice(-2000)}\n`);
+  });
+  return {
+    child,
+    ready,
+    stop: async () => {
+      child.kill('SIGTERM');
+      const code = await exited;
+      if (code !== 0) throw new Error(`${contender.name}: worker exited with ${code} after SIGTERM`);
+    },
+  };
+}
+
+/** `millrace simulate` at a fixed rate, as a user would feed a stream. */
+async function simulate(c: BenchContext, stream: string, rate: number, messages: number): Promise<void> {
+  const args = [MILLRACE_CLI, 'simulate', '--input', c.bodiesFile, '--target', `${c.redisUrl}/${stream}`, '--rate', String(rate), '--count', String(messages)];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (text += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`simulate exited with ${code}: ${text}`);
+}
+
+async function fill(c: BenchContext, stream: string, messages: number): Promise<void> {
+  for (let i = 0; i < messages; i += 2000) {
+    const pipeline = c.redis.pipeline();
+    for (let j = i; j < Math.min(messages, i + 2000); j++) pipeline.xadd(stream, '*', 'data', c.bodies[j % c.bodies.length]!);
+    await pipeline.exec();
+  }
+}
+
+async function sinkTimes(redis: Redis, stream: string): Promise<Array<{ id: string; eventMs: number; predictionMs: number }>> {
+  const rows: Array<{ id: string; eventMs: number; predictionMs: number }> = [];
+  let start = '-';
+  for (;;) {
+    const entries = await redis.xrange(stream, start, '+', 'COUNT', 10_000);
+    for (const [, fields] of entries) {
+      const f = new Map<string, string>();
+      for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
+      rows.push({ id: f.get('message_id')!, eventMs: Number(f.get('event_time_ms')), predictionMs: Number(f.get('prediction_time_ms')) });
+    }
+    if (entries.length < 10_000) return rows;
+    start = `(${entries[entries.length - 1]![0]}`;
+  }
+}
+
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const value = (name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return value('used_cpu_user') + value('used_cpu_sys');
+}
+
+function percentiles(latencies: readonly number[]): { p50: number; p99: number; max: number } {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return { p50: percentileOfSorted(sorted, 0.5), p99: percentileOfSorted(sorted, 0.99), max: sorted[sorted.length - 1] ?? Number.NaN };
+}
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
