@@ -11,7 +11,7 @@ Commands:
   serve     serve a model repository over TF Serving's REST API (millrace serve --help)
   inspect   show a model version's signatures, or run one (millrace inspect --help)
   predict   run a model over JSON lines, CSV, Parquet or TFRecord files into sharded prediction files (millrace predict --help)
-  stats     compute TFDV statistics of CSV, JSON lines or Parquet; stats merge combines shards (millrace stats --help)
+  stats     compute TFDV statistics of CSV, JSON lines, Parquet or TFRecord; stats merge combines shards (millrace stats --help)
   schema    infer a TFDV schema from statistics (millrace schema infer --help)
   validate  check statistics against a schema, with drift and skew (millrace validate --help)
   report    write statistics (optionally two data sets, with drift) as one HTML page (millrace report --help)

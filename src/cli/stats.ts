@@ -7,9 +7,9 @@ import { bool, FlagError, flagsHelp, num, parseFlags, str, type FlagSpec } from 
 import { reportInputErrors } from './validation-errors.js';
 
 const STATS_FLAGS: readonly FlagSpec[] = [
-  { name: 'input', type: 'string', default: '', help: 'input file(s), comma-separated: .csv, .tsv, .jsonl/.ndjson/.json, .parquet' },
+  { name: 'input', type: 'string', default: '', help: 'input file(s), comma-separated: .csv, .tsv, .jsonl/.ndjson/.json, .parquet, .tfrecord[.gz] (tf.Example)' },
   { name: 'output', type: 'string', default: '', help: 'where to write the statistics (DatasetFeatureStatisticsList JSON)' },
-  { name: 'format', type: 'string', default: '', help: 'input format when the file name does not tell: csv, tsv, jsonl, parquet' },
+  { name: 'format', type: 'string', default: '', help: 'input format when the file name does not tell: csv, tsv, jsonl, parquet, tfrecord' },
   { name: 'slice_by', type: 'string', default: '', help: 'feature(s), comma-separated, whose values slice the statistics (TFDV feature-value slicing)' },
   { name: 'max_slices', type: 'int', default: DEFAULT_MAX_SLICES, help: 'refuse to make more slices than this' },
   { name: 'workers', type: 'int', default: availableParallelism(), help: 'threads computing statistics (default: one per core)' },

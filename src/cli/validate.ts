@@ -17,8 +17,8 @@ export const DEFAULT_MAX_ROWS = 1000;
 
 const VALIDATE_FLAGS: readonly FlagSpec[] = [
   { name: 'stats', type: 'string', default: '', help: 'statistics JSON to validate (default: computed from --input)' },
-  { name: 'input', type: 'string', default: '', help: 'data file(s), comma-separated (.csv, .tsv, .jsonl, .parquet): validated, and their rows checked with --rows' },
-  { name: 'format', type: 'string', default: '', help: 'input format when the file name does not tell: csv, tsv, jsonl, parquet' },
+  { name: 'input', type: 'string', default: '', help: 'data file(s), comma-separated (.csv, .tsv, .jsonl, .parquet, .tfrecord): validated, and their rows checked with --rows' },
+  { name: 'format', type: 'string', default: '', help: 'input format when the file name does not tell: csv, tsv, jsonl, parquet, tfrecord' },
   { name: 'rows', type: 'string', default: '', help: 'write the rows of --input that break the schema here as JSON lines ("-" for stdout)' },
   { name: 'max_rows', type: 'int', default: DEFAULT_MAX_ROWS, help: 'stop checking rows after listing this many rows that break the schema' },
   { name: 'schema', type: 'string', default: '', help: 'schema (.json protobuf JSON, or text format)' },
@@ -66,11 +66,11 @@ export async function validateCommand(argv: readonly string[]): Promise<number> 
     if (maxRows < 1) throw new FlagError('--max_rows must be at least 1');
     const optional = async (name: string) => (str(flags, name) === '' ? undefined : readStatisticsFile(str(flags, name)));
     const environment = str(flags, 'environment');
-    const schema = await readSchemaFile(schemaFile);
     const statistics: DatasetFeatureStatisticsList =
       statsFile !== ''
         ? await readStatisticsFile(statsFile)
         : (await accumulateStatistics(inputs, { format: str(flags, 'format') })).toStatistics(DEFAULT_STATISTICS_OPTIONS);
+    const schema = await readSchemaFile(schemaFile);
     const anomalies = validateStatistics({
       statistics,
       schema,

@@ -20,6 +20,10 @@ export interface FeatureValues {
    * string summaries that only matter if the feature turns out to be STRING.
    */
   readonly fixedType?: boolean;
+  /** Strings read from bytes: how many were not UTF-8 (and stand as a placeholder in `values`). */
+  readonly invalidUtf8?: number;
+  /** Strings read from bytes: their total length in bytes as read, when it differs from their text's. */
+  readonly byteLength?: number;
 }
 
 export type Example = ReadonlyMap<string, FeatureValues>;

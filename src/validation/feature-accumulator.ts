@@ -30,6 +30,8 @@ export interface FeatureAccumulatorState {
   readonly stringCount: number;
   readonly totalBytes: number;
   readonly numbersWithoutStrings: number;
+  /** Absent in sketch files written before it was counted. */
+  readonly invalidUtf8?: number;
 }
 
 /** Exact numeric summaries; mean and m2 cover finite values only, infinities are counted apart. */
@@ -69,6 +71,8 @@ export class FeatureAccumulator {
   totNumValues = 0;
   stringCount = 0;
   totalBytes = 0;
+  /** String values that were bytes but not UTF-8 (TFDV's invalid_utf8_count). */
+  invalidUtf8 = 0;
   /** Numbers from fixed-type sources, not counted in the string summaries (see FeatureValues.fixedType). */
   numbersWithoutStrings = 0;
   numeric: NumericMoments = emptyMoments();
@@ -91,6 +95,12 @@ export class FeatureAccumulator {
     if (values.length < this.minNumValues) this.minNumValues = values.length;
     if (values.length > this.maxNumValues) this.maxNumValues = values.length;
     this.valueCounts.add(values.length);
+    // A typed source (tf.Example lists, Parquet columns) types the feature even by an empty list.
+    if (list.fixedType === true && (list.kind === 'int' || list.kind === 'float')) this.widen(list.kind === 'int' ? TypeRank.Int : TypeRank.Float);
+    if (list.byteLength !== undefined) {
+      this.addBytesRead(values as readonly string[], list.byteLength, list.invalidUtf8 ?? 0);
+      return;
+    }
     for (const value of values) {
       if (list.kind === 'text') this.addText(value as string);
       else if (list.kind === 'string') this.addString(value as string);
@@ -187,6 +197,7 @@ export class FeatureAccumulator {
     this.stringCount += other.stringCount;
     this.totalBytes += other.totalBytes;
     this.numbersWithoutStrings += other.numbersWithoutStrings;
+    this.invalidUtf8 += other.invalidUtf8;
     this.numeric = mergeMoments(this.numeric, other.numeric);
   }
 
@@ -221,6 +232,7 @@ export class FeatureAccumulator {
       stringCount: this.stringCount,
       totalBytes: this.totalBytes,
       numbersWithoutStrings: this.numbersWithoutStrings,
+      invalidUtf8: this.invalidUtf8,
     };
   }
 
@@ -239,6 +251,7 @@ export class FeatureAccumulator {
     acc.stringCount = state.stringCount;
     acc.totalBytes = state.totalBytes;
     acc.numbersWithoutStrings = state.numbersWithoutStrings;
+    acc.invalidUtf8 = state.invalidUtf8 ?? 0;
     return acc;
   }
 
@@ -260,6 +273,17 @@ export class FeatureAccumulator {
     this.widen(rank);
     if (rank !== TypeRank.String) this.addNumber(value);
     this.addString(text);
+  }
+
+  /** Strings read from bytes: lengths are the bytes' as read; values that were not UTF-8 are counted. */
+  private addBytesRead(values: readonly string[], byteLength: number, invalidUtf8: number): void {
+    for (const text of values) {
+      this.stringCount++;
+      this.topValues.add(text);
+      this.distinct.add(text);
+    }
+    this.totalBytes += byteLength;
+    this.invalidUtf8 += invalidUtf8;
   }
 
   // Every value also feeds the string summaries: a column only learns it is STRING when a non-number

@@ -158,6 +158,7 @@ function stringStatistics(acc: FeatureAccumulator | undefined, common: CommonSta
   stats.unique = acc.distinctCount;
   stats.top_values = ranked.slice(0, options.numTopValues).map(([value, frequency]) => ({ value, frequency }));
   stats.avg_length = Math.fround(acc.totalBytes / acc.stringCount);
+  if (acc.invalidUtf8 > 0) stats.invalid_utf8_count = acc.invalidUtf8;
   stats.rank_histogram = {
     buckets: ranked.slice(0, options.numRankHistogramBuckets).map(([label, count], rank) => ({
       low_rank: rank,

@@ -94,6 +94,9 @@ function rowValues(value: unknown, declared: SchemaFeatureType | undefined): Row
   if (value === null || value === undefined) return undefined;
   if (isFeatureValues(value)) {
     if (value.kind === 'text') return typedText(value.values.map(String), declared);
+    if (value.kind === 'string' && (value.invalidUtf8 ?? 0) > 0) {
+      return { type: 'STRING', numbers: [], strings: value.values.map(String), invalidUtf8: value.invalidUtf8 ?? 0, count: value.values.length };
+    }
     // A float source (a Parquet DOUBLE column) stays FLOAT even for integral values, as in the statistics.
     return typedScalars(value.values, value.kind === 'float' ? 'FLOAT' : declared);
   }

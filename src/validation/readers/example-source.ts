@@ -1,16 +1,16 @@
 /**
  * Picks the reader for an input file by its extension (or an explicit format) and streams its examples.
  */
-import { unimplemented } from '../../errors/serving-error.js';
 import type { InputFormat } from '../../pipeline/readers/input-format.js';
 import type { RowRange } from '../../pipeline/readers/parquet-rows.js';
 import type { Example } from '../example-values.js';
 import { readCsvExamples } from './csv-examples.js';
 import { readJsonLinesExamples } from './jsonl-examples.js';
+import { readTfRecordExamples } from './tfrecord-examples.js';
 
 export interface ExampleRecord {
   readonly example: Example;
-  /** 1-based line (CSV, JSON lines) or row (Parquet) number, for messages that point at the input. */
+  /** 1-based line (CSV, JSON lines), row (Parquet) or record (TFRecord) number, for messages that point at the input. */
   readonly position: number;
 }
 
@@ -28,7 +28,7 @@ export function readExamples(file: string, format: InputFormat, range?: RowRange
     case 'parquet':
       return readParquetExamplesLazily(file, range);
     case 'tfrecord':
-      throw unimplemented(`${file}: statistics of TFRecord files are not supported yet`);
+      return readTfRecordExamples(file);
   }
 }
 
