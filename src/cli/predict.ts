@@ -11,6 +11,7 @@ import { defaultWorkerCount, MAX_DEFAULT_WORKERS } from '../pipeline/job-workers
 import { parseInputFormat } from '../pipeline/readers/input-format.js';
 import { parseTfRecordPayload, type TfRecordPayload } from '../pipeline/readers/tfrecord-payload.js';
 import { DEFAULT_MAX_RECORD_BYTES } from '../pipeline/readers/tfrecord-records.js';
+import { loadRowValidation, parseValidationMode, type ValidationMode } from '../pipeline/row-validation.js';
 import { isTableUrl, parseTableUrl } from '../pipeline/tables/table-url.js';
 import { DEFAULT_SIGNATURE, type Signature } from '../runtime/signature.js';
 import { bool, FlagError, flagsHelp, num, parseFlags, str, type FlagSpec, type FlagValues } from './flags.js';
@@ -38,6 +39,9 @@ const PREDICT_FLAGS: readonly FlagSpec[] = [
   { name: 'shard_count', type: 'int', default: 1, help: 'how many processes share the job; each writes every shard_count-th output shard' },
   { name: 'num_output_shards', type: 'int', default: 0, help: 'output shards of the whole job; 0 = one per work unit' },
   { name: 'records_per_unit', type: 'int', default: 100000, help: 'records per work unit of a text file (Parquet files split at row groups)' },
+  { name: 'validate_with', type: 'string', default: '', help: 'a TFDV schema (.json, or text proto) each row is checked against before it is predicted (types, domains, value counts, presence, ranges)' },
+  { name: 'validation_mode', type: 'string', default: 'flag', help: 'with --validate_with: flag (predict the row, and list its anomalies as "anomalies" on its line) or refuse (write it to the errors output with its anomalies, unpredicted)' },
+  { name: 'validation_environment', type: 'string', default: '', help: 'with --validate_with: check only the features of this schema environment (e.g. SERVING)' },
   { name: 'export_only', type: 'bool', default: false, help: 'write the shaped instances (export.instances-*) without running a model; --model is then optional' },
   { name: 'progress_interval_seconds', type: 'float', default: 5, help: 'seconds between progress lines on stderr when it is not a terminal' },
   { name: 'tensorflow_intra_op_parallelism', type: 'int', default: 0, help: 'threads used inside one operator (onnxruntime intra-op pool); 0 = runtime default' },
@@ -57,7 +61,10 @@ files as one process. With a server URL as --model (and --model_name), batches g
 --remote_concurrency of them at once. A table input is read in chunks and split into row ranges ordered by
 --key_field (DuckDB tables: by rowid; without either, a single-shard job only). A table output gets one row per
 prediction (key, instance, prediction, model_name, model_version) and each shard commits in one transaction
-with its marker row in T_shards, so a rerun skips committed shards. Progress goes to stderr, a summary line to stdout. Exit code 0 when every row was
+with its marker row in T_shards, so a rerun skips committed shards. --validate_with checks each row against a TFDV
+schema first: flagged rows are predicted with "anomalies" on their line, refused ones go to the errors output.
+Output shards run in --workers threads at once, each with its own model session.
+Progress goes to stderr, a summary line to stdout. Exit code 0 when every row was
 predicted, 1 when some row failed, 2 on usage or input errors.
 
 Flags:
@@ -103,6 +110,8 @@ export async function predictCommand(argv: readonly string[]): Promise<number> {
       const modelSpec = { name: model.modelName, version: model.version, signatureName: signature.key };
       run = { mode: 'predict', target: { predictor: model.predictor, modelSpec, signature, splitOn: model.splitOn } };
     }
+    const validation =
+      settings.validateWith === undefined ? undefined : await loadRowValidation(settings.validateWith.file, settings.validateWith.mode, settings.validateWith.environment);
     const summary = await runBatchJob({
       plan: {
         input: settings.input,
@@ -121,6 +130,7 @@ export async function predictCommand(argv: readonly string[]): Promise<number> {
       model: model === undefined || signature === undefined ? undefined : { name: model.modelName, version: model.version, signature: signature.key },
       progress: new ProgressReporter(process.stderr, num(flags, 'progress_interval_seconds') * 1000),
       workers: settings.workers,
+      validation,
       workerModel: model === undefined || isModelUrl(settings.modelDir) ? undefined : { dir: settings.modelDir, modelName: model.modelName, version: model.version, runtime },
     });
     process.stdout.write(`${summaryLine(run.mode, summary, outputDisplay(settings.output))}\n`);
@@ -153,6 +163,7 @@ interface PredictSettings {
   readonly numOutputShards: number;
   readonly recordsPerUnit: number;
   readonly exportOnly: boolean;
+  readonly validateWith: { readonly file: string; readonly mode: ValidationMode; readonly environment: string | undefined } | undefined;
   /** Threads for shards (1 where only one can work: tables, remote models). */
   readonly workers: number;
   readonly tfrecordPayload: TfRecordPayload;
@@ -200,6 +211,7 @@ function readSettings(flags: FlagValues): PredictSettings {
   if (shardIndex < 0 || shardIndex >= shardCount) throw new FlagError(`--shard_index must be in [0, ${shardCount - 1}] for --shard_count ${shardCount}, got ${shardIndex}`);
   const numOutputShards = num(flags, 'num_output_shards');
   if (numOutputShards < 0) throw new FlagError(`--num_output_shards must be 0 (one per work unit) or more, got ${numOutputShards}`);
+  const validateWith = readValidation(flags, exportOnly, output);
   const workersFlag = num(flags, 'workers');
   if (workersFlag < 0) throw new FlagError(`--workers must be 0 (one per core) or more, got ${workersFlag}`);
   const oneThread = isModelUrl(modelDir) || isTableUrl(input) || isTableUrl(output);
@@ -219,11 +231,31 @@ function readSettings(flags: FlagValues): PredictSettings {
     numOutputShards,
     recordsPerUnit: positive('records_per_unit'),
     exportOnly,
+    validateWith,
     workers,
     tfrecordPayload,
     maxRecordBytes: positive('max_record_bytes'),
     shaping: readShaping(flags),
   };
+}
+
+function readValidation(flags: FlagValues, exportOnly: boolean, output: string): PredictSettings['validateWith'] {
+  const file = str(flags, 'validate_with');
+  const environment = optional(str(flags, 'validation_environment'));
+  let mode: ValidationMode;
+  try {
+    mode = parseValidationMode(str(flags, 'validation_mode'));
+  } catch (err) {
+    throw new FlagError(`--validation_mode: ${(err as Error).message}`);
+  }
+  if (file === '') {
+    if (environment !== undefined) throw new FlagError('--validation_environment needs --validate_with');
+    return undefined;
+  }
+  // Flagged rows carry their anomalies on their result line, which export files and tables do not have.
+  if (mode === 'flag' && exportOnly) throw new FlagError('--validation_mode flag lists anomalies on prediction lines; with --export_only use --validation_mode refuse');
+  if (mode === 'flag' && isTableUrl(output)) throw new FlagError('--validation_mode flag lists anomalies on prediction lines, which a table output does not have; use --validation_mode refuse');
+  return { file, mode, environment };
 }
 
 function readShaping(flags: FlagValues): ShapingOptions {

@@ -10,7 +10,9 @@ import { openJobInput, openJobOutput } from './job-io.js';
 import type { JobOutput } from './job-output.js';
 import { ShardQueue, WorkerPool, type JobWorkerSpec, type WorkerModel } from './job-workers.js';
 import type { JobProgress, ProgressListener } from './progress-reporter.js';
+import type { RowValidation } from './row-validation.js';
 import { ShardRunner, type JobRun, type RowCounts } from './shard-runner.js';
+import { isTableUrl } from './tables/table-url.js';
 import { UnitReader } from './unit-reader.js';
 import { ownedShards, type OutputShard, type PlanOptions, type WorkPlan } from './work-plan.js';
 
@@ -38,6 +40,8 @@ export interface BatchJobOptions {
    * predict mode, `workerModel`; otherwise the job runs in this thread alone.
    */
   readonly workers?: number | undefined;
+  /** `--validate_with`: each row checked against a schema before it is predicted (see row-validation.ts). */
+  readonly validation?: RowValidation | undefined;
   /** The model each worker thread loads its own session of (an embedded model; remote ones need no workers). */
   readonly workerModel?: Omit<WorkerModel, 'signatureName'> | undefined;
 }
@@ -58,6 +62,9 @@ export async function runBatchJob(options: BatchJobOptions): Promise<BatchJobSum
   if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new ServingError('INVALID_ARGUMENT', `batch size must be a positive integer, got ${options.batchSize}`);
   if (!(options.shardCount >= 1 && options.shardIndex >= 0 && options.shardIndex < options.shardCount)) {
     throw new ServingError('INVALID_ARGUMENT', `shard index ${options.shardIndex} is not within shard count ${options.shardCount}`);
+  }
+  if (options.validation?.mode === 'flag' && (options.run.mode === 'export' || isTableUrl(options.output))) {
+    throw new ServingError('INVALID_ARGUMENT', 'validation mode flag lists anomalies on prediction lines, which export files and tables do not have; use refuse');
   }
   const output = await openJobOutput({ output: options.output, mode: options.run.mode, hasKey: options.shaping.keyField !== undefined, model: options.model });
   try {
@@ -82,7 +89,7 @@ export async function runBatchJob(options: BatchJobOptions): Promise<BatchJobSum
 function workerSpec(options: BatchJobOptions, output: JobOutput, plan: WorkPlan): JobWorkerSpec | undefined {
   if ((options.workers ?? 1) <= 1 || output.directory === undefined || plan.table !== undefined) return undefined;
   const { run } = options;
-  const shardRun = { shaping: options.shaping, batchSize: options.batchSize, batchesInFlight: options.batchesInFlight };
+  const shardRun = { shaping: options.shaping, batchSize: options.batchSize, batchesInFlight: options.batchesInFlight, validation: options.validation };
   if (run.mode === 'export') return { outputDirectory: output.directory, mode: 'export', shardRun, exportSignature: run.signature };
   if (options.workerModel === undefined || options.model === undefined) return undefined;
   return { outputDirectory: output.directory, mode: 'predict', shardRun, model: { ...options.workerModel, signatureName: options.model.signature } };
@@ -104,6 +111,7 @@ function manifestOf(options: BatchJobOptions, plan: WorkPlan): JobManifest {
       instance_type: shaping.instanceType ?? null,
     },
     model: options.model ?? null,
+    ...(options.validation === undefined ? {} : { validation: { schema: options.validation.source, mode: options.validation.mode, environment: options.validation.environment ?? null } }),
   };
 }
 

@@ -3,9 +3,11 @@
  * (see shard-files.ts), with `_job.json` recording the job.
  */
 import { mkdir } from 'node:fs/promises';
+import type { RowAnomaly } from '../validation/row-schema-check.js';
 import { instanceJson } from './instance-json.js';
 import { claimOutputDirectory, type JobManifest } from './job-manifest.js';
 import type { ErrorRow, JobOutput, ResultRow, ShardSink } from './job-output.js';
+import { anomalyJson } from './row-validation.js';
 import { listOutputDirectory, removeStaleTemporaries, ShardOutput, shardFileNames, type JobMode } from './shard-files.js';
 import type { OutputShard } from './work-plan.js';
 
@@ -44,17 +46,21 @@ export class FileOutput implements JobOutput {
   async close(): Promise<void> {}
 }
 
-/** `{"key"?, "instance", "excluded"?, "prediction"}`; in export mode the instance alone. */
+/** `{"key"?, "instance", "excluded"?, "prediction", "anomalies"?}`; in export mode the instance alone. */
 function resultLine(row: ResultRow): string {
   if (row.prediction === undefined) return row.instance;
   const key = row.key !== undefined ? `"key":${instanceJson(row.key.value)},` : '';
   const excluded = row.excluded !== undefined ? `,"excluded":${instanceJson(row.excluded)}` : '';
-  return `{${key}"instance":${row.instance}${excluded},"prediction":${row.prediction}}`;
+  return `{${key}"instance":${row.instance}${excluded},"prediction":${row.prediction}${anomaliesMember(row.anomalies)}}`;
 }
 
 function errorLine(row: ErrorRow): string {
   const key = row.key !== undefined ? `"key":${instanceJson(row.key)},` : '';
   const instance = row.instance !== undefined ? `"instance":${instanceJson(row.instance)},` : '';
   const error = JSON.stringify({ code: row.error.code, message: row.error.message });
-  return `{${key}${instance}"error":${error},"input":${JSON.stringify(row.input)},"${row.positionKind}":${row.position}}`;
+  return `{${key}${instance}"error":${error},"input":${JSON.stringify(row.input)},"${row.positionKind}":${row.position}${anomaliesMember(row.anomalies)}}`;
+}
+
+function anomaliesMember(anomalies: readonly RowAnomaly[] | undefined): string {
+  return anomalies === undefined || anomalies.length === 0 ? '' : `,"anomalies":${JSON.stringify(anomalies.map(anomalyJson))}`;
 }

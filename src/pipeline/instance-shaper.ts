@@ -36,6 +36,8 @@ export interface ShapedInstance {
   readonly key?: unknown;
   /** Excluded fields with values, when there is no key. */
   readonly excluded?: Readonly<Record<string, unknown>>;
+  /** An array instance's values by field name (when the shaper keeps names), for checks by name. */
+  readonly named?: Readonly<Record<string, unknown>>;
 }
 
 export type ShapeResult = { readonly shaped: ShapedInstance } | { readonly error: string; readonly key?: unknown };
@@ -47,9 +49,11 @@ export class InstanceShaper {
   private pickedFor: readonly string[] | undefined;
   private picked: readonly number[] = [];
 
+  /** `keepNames`: array instances also keep their values by field name (ShapedInstance.named). */
   constructor(
     private readonly options: ShapingOptions,
     private readonly dtypes: CellDtypes = NO_DTYPES,
+    private readonly keepNames = false,
   ) {
     this.excluded = new Set(options.excludedFields ?? []);
     const used = [
@@ -123,9 +127,10 @@ export class InstanceShaper {
         value = typed.value;
       }
       if (array) values.push(value);
-      else object[name] = value;
+      if (!array || this.keepNames) object[name] = value;
     }
-    const shaped: { instance: unknown; key?: unknown; excluded?: Record<string, unknown> } = { instance: array ? values : object };
+    const shaped: { instance: unknown; key?: unknown; excluded?: Record<string, unknown>; named?: Record<string, unknown> } = { instance: array ? values : object };
+    if (array && this.keepNames) shaped.named = object;
     if (keyField !== undefined) shaped.key = key;
     else if (this.excluded.size > 0) {
       const excluded: Record<string, unknown> = {};

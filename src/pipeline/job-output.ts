@@ -2,6 +2,7 @@
  * Where a batch job's rows go: a directory of shard files or a database table. Either way a shard is written
  * whole or not at all, and a rerun skips the shards a previous run committed.
  */
+import type { RowAnomaly } from '../validation/row-schema-check.js';
 import type { PositionKind } from './input-record.js';
 import type { JobManifest } from './job-manifest.js';
 import type { OutputShard } from './work-plan.js';
@@ -15,6 +16,8 @@ export interface ResultRow {
   readonly excluded?: Readonly<Record<string, unknown>> | undefined;
   /** The prediction's JSON text; absent in export mode. */
   readonly prediction?: string | undefined;
+  /** How the row breaks the --validate_with schema (flag mode). */
+  readonly anomalies?: readonly RowAnomaly[] | undefined;
 }
 
 export interface ErrorRow {
@@ -26,6 +29,8 @@ export interface ErrorRow {
   readonly positionKind: PositionKind;
   /** 1-based line, row or record of the input. */
   readonly position: number;
+  /** How the row breaks the --validate_with schema. */
+  readonly anomalies?: readonly RowAnomaly[] | undefined;
 }
 
 /** Rows are written in order; a sink returns a promise only when the caller must wait (a buffer is being written). */

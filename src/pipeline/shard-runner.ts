@@ -6,14 +6,16 @@
  */
 import { ServingError } from '../errors/serving-error.js';
 import type { Signature } from '../runtime/signature.js';
+import type { RowAnomaly } from '../validation/row-schema-check.js';
 import { predictInstances, type PredictionTarget, type RowOutcome } from './batch-predict.js';
 import { checkInstance, signatureCellDtypes } from './instance-check.js';
 import { instanceJson } from './instance-json.js';
 import type { InputRecord, WorkUnit } from './input-record.js';
 import { positionKind } from './input-record.js';
-import { InstanceShaper, type ShapedInstance, type ShapingOptions } from './instance-shaper.js';
+import { describe, InstanceShaper, type ShapedInstance, type ShapingOptions } from './instance-shaper.js';
 import type { ErrorRow, JobOutput, ShardSink } from './job-output.js';
 import type { UnitReader } from './unit-reader.js';
+import { anomaliesMessage, rowAnomalies, type RowValidation } from './row-validation.js';
 import type { OutputShard } from './work-plan.js';
 
 export type JobRun =
@@ -30,6 +32,8 @@ export interface ShardRunOptions {
   readonly batchesInFlight?: number | undefined;
   /** Set to stop: the shard fails with CANCELLED at the next record and leaves nothing behind. */
   readonly signal?: { readonly aborted: boolean } | undefined;
+  /** `--validate_with`: rows checked against a schema, flagged or refused (see row-validation.ts). */
+  readonly validation?: RowValidation | undefined;
 }
 
 /** Rows so far; the runner adds to it as it reads and writes. */
@@ -48,6 +52,8 @@ interface RowItem {
   readonly raw?: unknown;
   readonly key?: unknown;
   readonly error?: { readonly code: string; readonly message: string };
+  /** How the row breaks the --validate_with schema. */
+  readonly anomalies?: readonly RowAnomaly[];
 }
 
 export class ShardRunner {
@@ -64,7 +70,7 @@ export class ShardRunner {
   ) {
     const run = options.run;
     this.signature = run.mode === 'predict' ? run.target.signature : run.signature;
-    this.shaper = new InstanceShaper(options.shaping, this.signature === undefined ? undefined : signatureCellDtypes(this.signature));
+    this.shaper = new InstanceShaper(options.shaping, this.signature === undefined ? undefined : signatureCellDtypes(this.signature), options.validation !== undefined);
   }
 
   async runShard(shard: OutputShard): Promise<void> {
@@ -128,9 +134,24 @@ export class ShardRunner {
     if (record.kind === 'unreadable') return { unit, position, error: { code: 'INVALID_ARGUMENT', message: record.message } };
     const result = this.shaper.shape(record);
     if ('error' in result) return { unit, position, raw: rawValue(record), key: result.key, error: { code: 'INVALID_ARGUMENT', message: result.error } };
-    const problem = this.signature === undefined ? undefined : checkInstance(result.shaped.instance, this.signature);
-    if (problem !== undefined) return { unit, position, raw: rawValue(record), key: result.shaped.key, error: { code: 'INVALID_ARGUMENT', message: problem } };
-    return { unit, position, shaped: result.shaped };
+    const { shaped } = result;
+    let anomalies: RowAnomaly[] | undefined;
+    const validation = this.options.validation;
+    if (validation !== undefined) {
+      const fields = namedFields(shaped);
+      if (fields === undefined) {
+        const message = `--validate_with checks a row's named fields, but this record is ${describe(shaped.instance)}`;
+        return { unit, position, raw: rawValue(record), key: shaped.key, error: { code: 'INVALID_ARGUMENT', message } };
+      }
+      anomalies = rowAnomalies(fields, validation);
+      if (anomalies.length === 0) anomalies = undefined;
+      else if (validation.mode === 'refuse') {
+        return { unit, position, raw: rawValue(record), key: shaped.key, error: { code: 'INVALID_ARGUMENT', message: anomaliesMessage(anomalies) }, anomalies };
+      }
+    }
+    const problem = this.signature === undefined ? undefined : checkInstance(shaped.instance, this.signature);
+    if (problem !== undefined) return { unit, position, raw: rawValue(record), key: shaped.key, error: { code: 'INVALID_ARGUMENT', message: problem }, ...(anomalies === undefined ? {} : { anomalies }) };
+    return anomalies === undefined ? { unit, position, shaped } : { unit, position, shaped, anomalies };
   }
 
   /** Runs the batch's instances (predict mode; nothing in export mode). */
@@ -160,7 +181,10 @@ export class ShardRunner {
           counts.failed++;
         } else {
           const prediction = outcome?.prediction;
-          wait = out.writeResult('key' in shaped ? { key: { value: shaped.key }, instance, excluded: shaped.excluded, prediction } : { instance, excluded: shaped.excluded, prediction });
+          const { anomalies } = item;
+          wait = out.writeResult(
+            'key' in shaped ? { key: { value: shaped.key }, instance, excluded: shaped.excluded, prediction, anomalies } : { instance, excluded: shaped.excluded, prediction, anomalies },
+          );
           counts.succeeded++;
         }
       }
@@ -172,7 +196,15 @@ export class ShardRunner {
 }
 
 function errorRow(item: RowItem, error: { readonly code: string; readonly message: string }): ErrorRow {
-  return { key: item.key, instance: item.raw, error, input: item.unit.file, positionKind: positionKind(item.unit), position: item.position };
+  return { key: item.key, instance: item.raw, error, input: item.unit.file, positionKind: positionKind(item.unit), position: item.position, anomalies: item.anomalies };
+}
+
+/** The row's values by field name, as they went into the instance; undefined for a record without names. */
+function namedFields(shaped: ShapedInstance): Readonly<Record<string, unknown>> | undefined {
+  if (shaped.named !== undefined) return shaped.named;
+  const instance = shaped.instance;
+  const plain = typeof instance === 'object' && instance !== null && !Array.isArray(instance) && !(instance instanceof Uint8Array);
+  return plain ? (instance as Record<string, unknown>) : undefined;
 }
 
 /** The record as read: its fields as an object, or the bare value. */

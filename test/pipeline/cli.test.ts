@@ -49,6 +49,18 @@ describe('millrace predict', () => {
       status: 2,
       stderr: 'millrace: --workers must be 0 (one per core) or more, got -1\n',
     });
+    expect(predict(['--export_only', '--input', input, '--output', out, '--validate_with', join(dir.path, 'schema.json')])).toMatchObject({
+      status: 2,
+      stderr: 'millrace: --validation_mode flag lists anomalies on prediction lines; with --export_only use --validation_mode refuse\n',
+    });
+    expect(predict(['--model', HALF_PLUS_TWO, '--input', input, '--output', out, '--validate_with', join(dir.path, 'schema.json')])).toMatchObject({
+      status: 2,
+      stderr: `millrace: cannot read ${join(dir.path, 'schema.json')}: no such file\n`,
+    });
+    expect(predict(['--model', HALF_PLUS_TWO, '--input', input, '--output', out, '--validation_mode', 'warn'])).toMatchObject({
+      status: 2,
+      stderr: 'millrace: --validation_mode: unknown validation mode "warn"; expected one of flag, refuse\n',
+    });
     expect(predict(['--help']).stdout).toContain('--shard_index=int');
   });
 

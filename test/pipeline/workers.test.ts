@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runBatchJob, type BatchJobOptions } from '../../src/pipeline/batch-job.js';
 import { openEmbeddedPredictor } from '../../src/pipeline/embedded-predictor.js';
+import { loadRowValidation } from '../../src/pipeline/row-validation.js';
 import { DEFAULT_RUNTIME_OPTIONS } from '../../src/runtime/servable.js';
 import { DEFAULT_SIGNATURE } from '../../src/runtime/signature.js';
 import { readOutputs, tempDir, weightedSumModel, writeModel, writeText } from './support.js';
@@ -60,6 +61,20 @@ describe('worker threads', () => {
     expect(Object.keys(files)).toHaveLength(20);
     expect(files['prediction.results-00002-of-00010']).toBe(
       '{"key":8,"instance":{"a":8,"b":0.5},"prediction":16.5}\n{"key":9,"instance":{"a":9,"b":0.5},"prediction":18.5}\n{"key":11,"instance":{"a":11,"b":0.5},"prediction":22.5}\n',
+    );
+  });
+
+  it('check rows against a --validate_with schema in every thread', async () => {
+    const model = await writeModel(dir.path, 'sum', weightedSumModel());
+    const rows = await input();
+    const schema = await writeText(join(dir.path, 'schema.pbtxt'), 'feature { name: "a" type: FLOAT float_domain { min: 0 max: 10 } }\nfeature { name: "b" type: FLOAT }\n');
+    const validation = await loadRowValidation(schema, 'flag', undefined);
+    await run(model, rows, join(dir.path, 'one'), 1, { validation });
+    await run(model, rows, join(dir.path, 'three'), 3, { validation });
+    const files = await readOutputs(join(dir.path, 'three'));
+    expect(files).toEqual(await readOutputs(join(dir.path, 'one')));
+    expect(files['prediction.results-00002-of-00010']!.split('\n')[2]).toBe(
+      '{"key":11,"instance":{"a":11,"b":0.5},"prediction":22.5,"anomalies":[{"feature":"a","type":"FLOAT_TYPE_BIG_FLOAT","severity":"ERROR","shortDescription":"Out-of-range values","description":"Unexpectedly high value: 11>10(upto six significant digits)"}]}',
     );
   });
 
