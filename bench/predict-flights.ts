@@ -125,7 +125,7 @@ async function main(): Promise<number> {
     process.stderr.write(`derived ${full} and ${small} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 
     const contenders = [loop(full, FULL_ROWS, batchSize), millrace(full, FULL_ROWS, batchSize), loop(small, smallRows, batchSize), millrace(small, smallRows, batchSize)];
-    const measured = new Map<string, Measured>(contenders.map((c) => [c.name, { contender: c.name, rows: c.rows, seconds: [], peakRssBytes: [] }]));
+    const measured = new Map<string, Measured>(contenders.map((c) => [c.name, { contender: c.name, rows: c.rows, seconds: [], peakRssBytes: [], cpuSeconds: [] }]));
     const problems: string[] = [];
     for (let r = 0; r < repeat; r++) {
       const outDirs = new Map<string, string>();
@@ -136,12 +136,21 @@ async function main(): Promise<number> {
         await mkdir(outDir, { recursive: true });
         const run = await c.run(outDir);
         const predicted = c.predicted(run);
-        process.stderr.write(`run ${r + 1}/${repeat} ${c.name}: ${run.seconds.toFixed(2)} s, peak RSS ${(run.peakRssBytes / 2 ** 20).toFixed(0)} MB, exit ${run.exitCode}\n`);
+        process.stderr.write(
+          `run ${r + 1}/${repeat} ${c.name}: ${run.seconds.toFixed(2)} s, CPU ${run.cpuSeconds.toFixed(2)} s, peak RSS ${(run.peakRssBytes / 2 ** 20).toFixed(0)} MB, exit ${run.exitCode}\n`,
+        );
         if (run.exitCode !== 0 || predicted !== c.rows) {
           problems.push(`${c.name}: exit ${run.exitCode}, ${predicted ?? '?'} of ${c.rows} rows predicted\n${run.stdout.slice(-500)}${run.stderr.slice(-1500)}`);
         }
         const m = measured.get(c.name);
-        if (m !== undefined) measured.set(c.name, { ...m, seconds: [...m.seconds, run.seconds], peakRssBytes: [...m.peakRssBytes, run.peakRssBytes] });
+        if (m !== undefined) {
+          measured.set(c.name, {
+            ...m,
+            seconds: [...m.seconds, run.seconds],
+            peakRssBytes: [...m.peakRssBytes, run.peakRssBytes],
+            cpuSeconds: [...(m.cpuSeconds ?? []), run.cpuSeconds],
+          });
+        }
         outDirs.set(c.name, outDir);
       }
       if (r === 0) {
