@@ -3,6 +3,7 @@ import type { BatchingParameters } from '../repository/batching-parameters.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Batch, type BatchTask } from './batch-task.js';
 import type { BatchMetrics } from './batch-metrics.js';
+import { BatchInputMemory } from './batch-input-memory.js';
 import { concatRows, sameInnerShapes, sliceRows } from './tensor-batching.js';
 
 export type BatchRun = (inputs: ReadonlyMap<string, Tensor>) => Promise<Map<string, Tensor>>;
@@ -14,6 +15,7 @@ export type BatchRun = (inputs: ReadonlyMap<string, Tensor>) => Promise<Map<stri
  */
 export class BatchQueue {
   private readonly batches: Batch[] = [];
+  private readonly inputMemory = new BatchInputMemory();
 
   constructor(
     readonly params: BatchingParameters,
@@ -88,12 +90,16 @@ export class BatchQueue {
     const executionRows = this.executionSize(rows);
     this.metrics.recordBatch(rows, executionRows);
     let outputs: Map<string, Tensor>;
+    const memory = this.inputMemory.take();
     try {
-      outputs = await this.run(mergeInputs(tasks, executionRows));
+      outputs = await this.run(mergeInputs(tasks, executionRows, memory));
     } catch (err) {
       for (const t of tasks) t.reject(err as Error);
       return;
+    } finally {
+      memory?.giveBack();
     }
+    memory?.forgetAnyHeldBy(outputs);
     let offset = 0;
     for (const task of tasks) {
       try {
@@ -133,7 +139,7 @@ function rejectIfUnwanted(task: BatchTask, now: number): boolean {
   return false;
 }
 
-function mergeInputs(tasks: readonly BatchTask[], executionRows: number): ReadonlyMap<string, Tensor> {
+function mergeInputs(tasks: readonly BatchTask[], executionRows: number, memory: BatchInputMemory | undefined): ReadonlyMap<string, Tensor> {
   const single = tasks[0] as BatchTask;
   if (tasks.length === 1 && single.rows === executionRows) return single.inputs;
   const merged = new Map<string, Tensor>();
@@ -143,6 +149,7 @@ function mergeInputs(tasks: readonly BatchTask[], executionRows: number): Readon
       concatRows(
         tasks.map((t) => t.inputs.get(name) as Tensor),
         executionRows,
+        memory?.allocatorFor(name),
       ),
     );
   }

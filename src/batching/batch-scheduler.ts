@@ -3,6 +3,8 @@ import type { BatchTask } from './batch-task.js';
 
 /** How often queued tasks are checked for passed deadlines and departed clients. */
 const SWEEP_INTERVAL_MS = 5;
+/** The sweep stops after this many sweeps in a row found nothing queued (one second). */
+const IDLE_SWEEPS_BEFORE_STOP = 200;
 
 /**
  * The one scheduler shared by every batch queue (TF Serving shares one batch thread pool across
@@ -20,6 +22,7 @@ export class BatchScheduler {
   private wakeTimer: NodeJS.Timeout | undefined;
   private wakeAt = Infinity;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private idleSweeps = 0;
 
   constructor(private readonly numBatchThreads: number) {}
 
@@ -99,6 +102,7 @@ export class BatchScheduler {
   }
 
   private ensureSweep(): void {
+    this.idleSweeps = 0;
     if (this.sweepTimer !== undefined) return;
     this.sweepTimer = setInterval(() => {
       const now = Date.now();
@@ -107,7 +111,8 @@ export class BatchScheduler {
         q.dropUnwanted(now);
         queued += q.queuedTasks;
       }
-      if (queued === 0) {
+      // Kept while requests keep coming: creating a timer per request costs more than a few idle sweeps.
+      if (queued === 0 && ++this.idleSweeps >= IDLE_SWEEPS_BEFORE_STOP) {
         clearInterval(this.sweepTimer);
         this.sweepTimer = undefined;
       }

@@ -1,5 +1,9 @@
 import { ServingError } from '../errors/serving-error.js';
+import type { DType } from '../tensor/dtype.js';
 import { allocateData, isStringData, type Tensor, type TensorData } from '../tensor/tensor.js';
+
+/** Where concatRows gets the memory of a merged input: fresh by default, or reused between batches. */
+export type Allocator = (dtype: DType, count: number) => TensorData;
 
 /** Rows of a request: the shared 0th dimension of all its inputs (TF Serving's batching rules). */
 export function taskRows(inputs: ReadonlyMap<string, Tensor>): number {
@@ -29,13 +33,14 @@ export function sameInnerShapes(a: ReadonlyMap<string, Tensor>, b: ReadonlyMap<s
  * element, as TF Serving's pad_variable_length_inputs does); rows past the parts repeat the first
  * row of the last part (padding up to an allowed batch size).
  */
-export function concatRows(parts: readonly Tensor[], totalRows: number): Tensor {
+export function concatRows(parts: readonly Tensor[], totalRows: number, allocate: Allocator = allocateData): Tensor {
   const first = parts[0] as Tensor;
   const rank = first.shape.length;
   const inner = first.shape.slice(1);
   for (const part of parts) for (let d = 1; d < rank; d++) inner[d - 1] = Math.max(inner[d - 1] as number, part.shape[d] as number);
   const rowSize = inner.reduce((a, b) => a * b, 1);
-  const data = allocateData(first.dtype, totalRows * rowSize);
+  // Every element is written below, so the allocator may hand back used memory.
+  const data = allocate(first.dtype, totalRows * rowSize);
   let row = 0;
   for (const part of parts) {
     const rows = part.shape[0] as number;

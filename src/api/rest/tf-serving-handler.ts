@@ -43,9 +43,15 @@ async function predict(predictor: Predictor, route: TfServingRoute, body: Uint8A
       signal: options.signal,
       modelSpec: { name: route.name, version: route.version, label: route.label, signatureName: parsed.signatureName },
       inputs: (signature) => {
-        const decoded = decodePredictInputs(parsed, signature.inputs);
-        format = decoded.format;
-        return decoded.tensors;
+        try {
+          const decoded = decodePredictInputs(parsed, signature.inputs);
+          format = decoded.format;
+          return decoded.tensors;
+        } finally {
+          // The tensors are copies: the token arrays can serve the next request at once, even while this one
+          // waits for its batch.
+          parsed.tape.release();
+        }
       },
     });
     return { text: encodePredictResponse(format, response.outputs), version: response.modelSpec.version };
@@ -55,7 +61,7 @@ async function predict(predictor: Predictor, route: TfServingRoute, body: Uint8A
     }
     throw err;
   } finally {
-    // The decoded tensors are copies, so the parse's token arrays can serve the next request.
+    // When the inputs were never decoded (unknown model or signature).
     parsed.tape.release();
   }
 }

@@ -43,8 +43,10 @@ export function servedVersionResolver(models: ServedModels): VersionResolver {
   };
 }
 
-const now = (): bigint => process.hrtime.bigint();
-const since = (start: bigint): number => Number(now() - start);
+// Nanoseconds as a double from performance.now(): no BigInt to allocate per request, and exact to well
+// under a microsecond for the durations measured here.
+const now = (): number => performance.now() * 1e6;
+const since = (start: number): number => Math.round(now() - start);
 
 /** Rows in a request or a batch: the first dimension of the first input, 1 for a scalar input. */
 function rowsOf(inputs: ReadonlyMap<string, Tensor>): number {
@@ -61,7 +63,7 @@ export class StatisticsPredictor implements Predictor {
 
   async predict(request: PredictRequest): Promise<PredictResponse> {
     const start = now();
-    let decoded: bigint | undefined;
+    let decoded: number | undefined;
     let inputNs = 0;
     let rows = 0;
     const inputs = request.inputs;
@@ -69,7 +71,7 @@ export class StatisticsPredictor implements Predictor {
       const t0 = now();
       const tensors = typeof inputs === 'function' ? inputs(signature) : inputs;
       decoded = now();
-      inputNs = Number(decoded - t0);
+      inputNs = Math.round(decoded - t0);
       rows = rowsOf(tensors);
       return tensors;
     };
@@ -124,7 +126,7 @@ export class StatisticsPredictor implements Predictor {
     }
   }
 
-  private recordFailure(spec: ModelSpec, start: bigint): void {
+  private recordFailure(spec: ModelSpec, start: number): void {
     const version = this.resolveVersion(spec);
     if (version !== undefined) this.statistics.recordFailure(spec.name, version, since(start));
   }
