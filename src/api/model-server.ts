@@ -30,6 +30,9 @@ import { v2RestRoute } from './v2/v2-rest-route.js';
 import { V2Service } from './v2/v2-service.js';
 import { JobService, type JobServiceOptions } from '../pipeline/job-service.js';
 import { jobRoutes } from './rest/job-routes.js';
+import { requestLogCounter } from '../metrics/request-log-metrics.js';
+import { RequestLogPredictor } from '../serving/request-log/request-log-predictor.js';
+import { RequestLogWriter } from '../serving/request-log/request-log-writer.js';
 
 export type ModelSource = { readonly configFile: string } | { readonly name: string; readonly basePath: string };
 
@@ -62,7 +65,20 @@ export interface ModelServerOptions {
   readonly grpc?: TfServingGrpcOptions | undefined;
   /** The on-demand batch service (`/v1/jobs`); absent or an empty root means none. */
   readonly jobs?: Omit<JobServiceOptions, 'runtime' | 'logger'> | undefined;
+  /** `--request_log_dir` and friends: log served predict requests as JSON lines; absent means no logging. */
+  readonly requestLog?: RequestLogSettings | undefined;
 }
+
+export interface RequestLogSettings {
+  readonly dir: string;
+  /** Share of predict requests logged, in [0, 1]. */
+  readonly samplingRate: number;
+  readonly maxFileBytes: number;
+  readonly maxBufferedBytes: number;
+}
+
+/** Drops of the request log are logged at most this often (each one is counted in the metric). */
+const REQUEST_LOG_DROP_REPORT_MS = 10_000;
 
 export interface RunningModelServer {
   readonly restPort: number;
@@ -112,8 +128,10 @@ export async function startModelServer(options: ModelServerOptions, logger: Logg
       ? undefined
       : new BatchingRunner(batching, modelRun, (modelName, version) => batchMetricsFor(metrics, batching.threadPoolName, modelName, version));
   const predictor = new LocalPredictor(manager, batcher === undefined ? unbatchedRunner(modelRun) : batchedRunner(batcher));
+  const requestLog = options.requestLog === undefined ? undefined : await openRequestLog(options.requestLog, metrics, logger);
+  const logged = requestLog === undefined ? predictor : new RequestLogPredictor(predictor, requestLog, options.requestLog?.samplingRate ?? 1);
   // Every front end calls through the statistics hook, so the v2 statistics count all protocols.
-  const served = new StatisticsPredictor(predictor, statistics, servedVersionResolver(manager));
+  const served = new StatisticsPredictor(logged, statistics, servedVersionResolver(manager));
   const v2 = new V2Service({ predictor: served, models: manager, repository: new RepositoryControl(manager), statistics, batching });
   const rest = new RestServer(
     served,
@@ -155,6 +173,7 @@ export async function startModelServer(options: ModelServerOptions, logger: Logg
     try {
       jobs = await JobService.open({ ...options.jobs, runtime: options.runtime, logger });
     } catch (err) {
+      await requestLog?.close();
       await manager.stop();
       throw err;
     }
@@ -174,6 +193,7 @@ export async function startModelServer(options: ModelServerOptions, logger: Logg
       grpcPort = await grpc.start();
     } catch (err) {
       await Promise.all([grpc.close(), rest.close(), jobs?.close()]);
+      await requestLog?.close();
       await manager.stop();
       throw err;
     }
@@ -214,9 +234,34 @@ export async function startModelServer(options: ModelServerOptions, logger: Logg
       await grpc?.close();
       await rest.close();
       await jobs?.close();
+      // After the front ends: every request they served is in the log before its last file is renamed.
+      await requestLog?.close();
       await manager.stop();
     },
   };
+}
+
+async function openRequestLog(settings: RequestLogSettings, metrics: ServingMetrics, logger: Logger): Promise<RequestLogWriter> {
+  const counter = requestLogCounter(metrics.registry);
+  let dropped = 0;
+  let reportedAt = -Infinity;
+  const writer = await RequestLogWriter.open({
+    dir: settings.dir,
+    maxFileBytes: settings.maxFileBytes,
+    maxBufferedBytes: settings.maxBufferedBytes,
+    onLogged: (model) => counter.inc({ model_name: model, status: 'OK' }),
+    onDropped: (model, reason) => {
+      const status = reason === 'full' ? 'RESOURCE_EXHAUSTED' : reason === 'closed' ? 'CANCELLED' : 'INTERNAL';
+      counter.inc({ model_name: model, status });
+      dropped++;
+      const now = Date.now();
+      if (now - reportedAt < REQUEST_LOG_DROP_REPORT_MS) return;
+      reportedAt = now;
+      logger.log('warn', 'request_log_dropped', { model_name: model, reason, dropped_total: dropped, dir: settings.dir });
+    },
+  });
+  logger.log('info', 'request_log_open', { dir: settings.dir, sampling_rate: settings.samplingRate, max_file_bytes: settings.maxFileBytes });
+  return writer;
 }
 
 async function readBatchingParameters(options: ModelServerOptions): Promise<BatchingParameters | undefined> {

@@ -1,11 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseChannelArguments } from '../api/grpc/grpc-server.js';
-import { startModelServer, type ModelSource } from '../api/model-server.js';
+import { startModelServer, type ModelSource, type RequestLogSettings } from '../api/model-server.js';
 import { DEFAULT_LISTEN_BACKLOG, DEFAULT_MAX_INFLIGHT_REQUESTS } from '../api/rest/rest-server.js';
 import { toServingError } from '../errors/serving-error.js';
 import { createLogger } from '../logging/logger.js';
-import { bool, FlagError, flagsHelp, num, parseFlags, str, type FlagSpec } from './flags.js';
+import { DEFAULT_REQUEST_LOG_BUFFER_BYTES, DEFAULT_REQUEST_LOG_FILE_BYTES } from '../serving/request-log/request-log-writer.js';
+import { bool, FlagError, flagsHelp, num, parseFlags, str, type FlagSpec, type FlagValues } from './flags.js';
 
 export const SERVE_FLAGS: readonly FlagSpec[] = [
   { name: 'port', type: 'int', default: 8500, help: 'gRPC port (TF Serving PredictionService and ModelService); 0 = no gRPC over TCP' },
@@ -54,6 +55,20 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   { name: 'job_root', type: 'string', default: '', help: 'serve on-demand batch jobs on /v1/jobs over paths inside this directory; empty = no job service' },
   { name: 'job_memory_budget', type: 'int', default: 512 * 1024 * 1024, help: 'bytes running jobs may use together, by estimate (model file size × 3 + batch buffers); jobs beyond it wait' },
   { name: 'max_concurrent_jobs', type: 'int', default: 2, help: 'jobs running at once; further jobs wait in order' },
+  {
+    name: 'request_log_dir',
+    type: 'string',
+    default: '',
+    help: 'log served predict requests (every protocol) as JSON lines files in this directory, one line per instance, for millrace stats; empty = no logging',
+  },
+  { name: 'request_log_sampling', type: 'float', default: 1, help: 'share of predict requests logged, in [0, 1]; needs --request_log_dir' },
+  { name: 'request_log_max_file_bytes', type: 'int', default: DEFAULT_REQUEST_LOG_FILE_BYTES, help: 'a request log file is closed and a new one begun past this size' },
+  {
+    name: 'request_log_buffer_bytes',
+    type: 'int',
+    default: DEFAULT_REQUEST_LOG_BUFFER_BYTES,
+    help: 'input bytes of requests waiting to be written; past it requests are not logged and counted in :tensorflow:serving:request_log_count{status="RESOURCE_EXHAUSTED"}',
+  },
   { name: 'log_level', type: 'string', default: 'info', help: 'debug, info, warn or error' },
   { name: 'version', type: 'bool', default: false, help: 'print the version and exit' },
   { name: 'help', type: 'bool', default: false, help: 'print this help and exit' },
@@ -80,6 +95,7 @@ export async function serveCommand(argv: readonly string[], version: string): Pr
   const level = str(flags, 'log_level');
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new FlagError(`flag --log_level expects debug, info, warn or error, got "${level}"`);
   const logger = createLogger({ minLevel: level as 'info' });
+  const requestLog = requestLogSettings(flags);
   let channelArguments: Record<string, string | number>;
   try {
     channelArguments = parseChannelArguments(str(flags, 'grpc_channel_arguments'));
@@ -108,6 +124,7 @@ export async function serveCommand(argv: readonly string[], version: string): Pr
       batchingParametersFile: str(flags, 'batching_parameters_file') || undefined,
       monitoringConfigFile: str(flags, 'monitoring_config_file') || undefined,
       jobs: { root: str(flags, 'job_root'), memoryBudgetBytes: num(flags, 'job_memory_budget'), maxConcurrentJobs: num(flags, 'max_concurrent_jobs') },
+      requestLog,
       grpc: {
         port: num(flags, 'port'),
         socketPath: str(flags, 'grpc_socket_path') || undefined,
@@ -146,4 +163,16 @@ function nonNegative(flags: Parameters<typeof num>[0], name: string): number {
   const value = num(flags, name);
   if (value < 0) throw new FlagError(`flag --${name} expects 0 or more, got ${value}`);
   return value;
+}
+
+function requestLogSettings(flags: FlagValues): RequestLogSettings | undefined {
+  const dir = str(flags, 'request_log_dir');
+  const samplingRate = num(flags, 'request_log_sampling');
+  if (!(samplingRate >= 0 && samplingRate <= 1)) throw new FlagError(`flag --request_log_sampling expects a number in [0, 1], got ${samplingRate}`);
+  const maxFileBytes = num(flags, 'request_log_max_file_bytes');
+  const maxBufferedBytes = num(flags, 'request_log_buffer_bytes');
+  if (maxFileBytes < 1) throw new FlagError('--request_log_max_file_bytes must be at least 1');
+  if (maxBufferedBytes < 1) throw new FlagError('--request_log_buffer_bytes must be at least 1');
+  if (dir === '') return undefined;
+  return { dir: resolve(dir), samplingRate, maxFileBytes, maxBufferedBytes };
 }

@@ -1,4 +1,6 @@
+import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { listInputFiles } from '../pipeline/readers/input-files.js';
 import { accumulateStatistics, writeStatistics } from '../validation/generate-statistics.js';
 import { readSketchFile, sketchPathFor } from '../validation/sketch-file.js';
 import { DEFAULT_MAX_SLICES } from '../validation/statistics-accumulator.js';
@@ -7,11 +9,22 @@ import { bool, FlagError, flagsHelp, num, parseFlags, str, type FlagSpec } from 
 import { reportInputErrors } from './validation-errors.js';
 
 const STATS_FLAGS: readonly FlagSpec[] = [
-  { name: 'input', type: 'string', default: '', help: 'input file(s), comma-separated: .csv, .tsv, .jsonl/.ndjson/.json, .parquet, .tfrecord[.gz] (tf.Example)' },
+  {
+    name: 'input',
+    type: 'string',
+    default: '',
+    help: 'input files, directories or globs, comma-separated: .csv, .tsv, .jsonl/.ndjson/.json, .parquet, .tfrecord[.gz] (tf.Example)',
+  },
   { name: 'output', type: 'string', default: '', help: 'where to write the statistics (DatasetFeatureStatisticsList JSON)' },
   { name: 'format', type: 'string', default: '', help: 'input format when the file name does not tell: csv, tsv, jsonl, parquet, tfrecord' },
   { name: 'slice_by', type: 'string', default: '', help: 'feature(s), comma-separated, whose values slice the statistics (TFDV feature-value slicing)' },
   { name: 'max_slices', type: 'int', default: DEFAULT_MAX_SLICES, help: 'refuse to make more slices than this' },
+  {
+    name: 'exclude_features',
+    type: 'string',
+    default: '',
+    help: "features left out, comma-separated; a trailing * matches a prefix ('__*' leaves out a request log's model and time fields)",
+  },
   { name: 'workers', type: 'int', default: availableParallelism(), help: 'threads computing statistics (default: one per core)' },
   {
     name: 'unit_rows',
@@ -27,7 +40,7 @@ const MERGE_FLAGS: readonly FlagSpec[] = [
   { name: 'help', type: 'bool', default: false, help: 'print this help and exit' },
 ];
 
-const USAGE = `Usage: millrace stats --input FILE[,FILE…] --output stats.json [--slice-by FEATURE]
+const USAGE = `Usage: millrace stats --input FILE|DIR|GLOB[,…] --output stats.json [--slice-by FEATURE] [--exclude-features F,P*]
        millrace stats merge a.json b.json … --output merged.json
 
 Computes TFDV statistics in one pass with bounded memory and writes them as DatasetFeatureStatisticsList JSON.
@@ -52,7 +65,7 @@ export async function statsCommand(argv: readonly string[]): Promise<number> {
       return 0;
     }
     if (positional.length > 0) throw new FlagError(`unexpected argument "${positional[0]}" (see --help)`);
-    const inputs = splitList(str(flags, 'input'));
+    const inputs = await expandInputs(splitList(str(flags, 'input')));
     if (inputs.length === 0) throw new FlagError('stats needs --input');
     const output = str(flags, 'output');
     if (output === '') throw new FlagError('stats needs --output');
@@ -67,6 +80,7 @@ export async function statsCommand(argv: readonly string[]): Promise<number> {
       format: str(flags, 'format'),
       sliceBy: splitList(str(flags, 'slice_by')),
       maxSlices,
+      excludeFeatures: splitList(str(flags, 'exclude_features')),
       workers,
       unitRows,
       onProgress: (n) => process.stderr.write(`stats: ${n} examples read (${((Date.now() - started) / 1000).toFixed(1)} s)\n`),
@@ -97,6 +111,20 @@ async function mergeCommand(argv: readonly string[]): Promise<number> {
   await writeStatistics(output, merged);
   process.stderr.write(`stats merge: ${positional.length} file(s), ${merged.numExamples} examples → ${output}\n`);
   return 0;
+}
+
+/**
+ * Directories (every file below, names starting with `.` or `_` skipped) and globs become their files, in
+ * byte order; plain paths stay as given, so a missing or unknown file is reported by its reader.
+ */
+export async function expandInputs(inputs: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const input of inputs) {
+    const isDirectory = (await stat(input).catch(() => undefined))?.isDirectory() === true;
+    if (isDirectory || /[*?[]/.test(input)) files.push(...(await listInputFiles(input)));
+    else files.push(input);
+  }
+  return files;
 }
 
 export function splitList(value: string): string[] {

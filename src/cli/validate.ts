@@ -10,14 +10,19 @@ import type { Schema } from '../validation/schema-types.js';
 import type { DatasetFeatureStatisticsList } from '../validation/statistics-types.js';
 import { validateStatistics } from '../validation/validate-statistics.js';
 import { bool, FlagError, flagsHelp, num, parseFlags, str, type FlagSpec } from './flags.js';
-import { splitList } from './stats.js';
+import { expandInputs, splitList } from './stats.js';
 import { reportInputErrors } from './validation-errors.js';
 
 export const DEFAULT_MAX_ROWS = 1000;
 
 const VALIDATE_FLAGS: readonly FlagSpec[] = [
   { name: 'stats', type: 'string', default: '', help: 'statistics JSON to validate (default: computed from --input)' },
-  { name: 'input', type: 'string', default: '', help: 'data file(s), comma-separated (.csv, .tsv, .jsonl, .parquet, .tfrecord): validated, and their rows checked with --rows' },
+  {
+    name: 'input',
+    type: 'string',
+    default: '',
+    help: 'data files, directories or globs, comma-separated (.csv, .tsv, .jsonl, .parquet, .tfrecord): validated, and their rows checked with --rows',
+  },
   { name: 'format', type: 'string', default: '', help: 'input format when the file name does not tell: csv, tsv, jsonl, parquet, tfrecord' },
   { name: 'rows', type: 'string', default: '', help: 'write the rows of --input that break the schema here as JSON lines ("-" for stdout)' },
   { name: 'max_rows', type: 'int', default: DEFAULT_MAX_ROWS, help: 'stop checking rows after listing this many rows that break the schema' },
@@ -56,7 +61,7 @@ export async function validateCommand(argv: readonly string[]): Promise<number> 
     if (positional.length > 0) throw new FlagError(`unexpected argument "${positional[0]}" (see --help)`);
     const statsFile = str(flags, 'stats');
     const schemaFile = str(flags, 'schema');
-    const inputs = splitList(str(flags, 'input'));
+    const inputs = await expandInputs(splitList(str(flags, 'input')));
     const rowsFile = str(flags, 'rows');
     if (statsFile === '' && inputs.length === 0) throw new FlagError('validate needs --stats or --input');
     if (schemaFile === '') throw new FlagError('validate needs --schema');

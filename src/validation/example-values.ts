@@ -28,6 +28,9 @@ export interface FeatureValues {
 
 export type Example = ReadonlyMap<string, FeatureValues>;
 
+/** TFDV's stand-in for a bytes value that is not UTF-8. */
+export const BYTES_VALUE_PLACEHOLDER = '__BYTES_VALUE__';
+
 /** Widest-type lattice of TFDV's CSV decoder: UNKNOWN < INT < FLOAT < STRING. */
 export const enum TypeRank {
   Unknown = 0,

@@ -18,6 +18,8 @@ export interface GenerateOptions {
   readonly format?: string;
   readonly sliceBy?: readonly string[];
   readonly maxSlices?: number;
+  /** Features left out of the statistics: exact names, or prefixes ending in `*` (they can still slice). */
+  readonly excludeFeatures?: readonly string[];
   /** Threads, this one included (default 1). */
   readonly workers?: number;
   /** Parquet rows per unit of work (whole row groups; default DEFAULT_UNIT_ROWS). */
@@ -38,7 +40,7 @@ export async function accumulateStatistics(inputs: readonly string[], options: G
     const units = await planUnits(inputs, options.format ?? '', options.unitRows ?? DEFAULT_UNIT_ROWS, parquet);
     return await accumulateUnits(units, {
       workers,
-      settings: { sliceBy: options.sliceBy ?? [], maxSlices: options.maxSlices ?? DEFAULT_MAX_SLICES },
+      settings: { sliceBy: options.sliceBy ?? [], maxSlices: options.maxSlices ?? DEFAULT_MAX_SLICES, excludeFeatures: options.excludeFeatures ?? [] },
       parquet,
       onRows: (rows) => {
         const before = count;

@@ -33,6 +33,18 @@ export interface StatisticsAccumulatorState {
   readonly datasets: DatasetAccumulatorState[];
 }
 
+/** Feature names left out of the statistics: exact names, or prefixes written with a trailing `*`. */
+export type FeatureFilter = (name: string) => boolean;
+
+export function excludedFeatures(patterns: readonly string[]): FeatureFilter {
+  if (patterns.length === 0) return () => false;
+  const exact = new Set(patterns.filter((p) => !p.endsWith('*')));
+  const prefixes = patterns.filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1));
+  return (name) => exact.has(name) || prefixes.some((p) => name.startsWith(p));
+}
+
+const NOTHING_EXCLUDED: FeatureFilter = () => false;
+
 class DatasetAccumulator {
   numExamples = 0;
   readonly features = new Map<string, FeatureAccumulator>();
@@ -40,17 +52,19 @@ class DatasetAccumulator {
   constructor(
     readonly name: string,
     private readonly sizes: SketchSizes,
+    private readonly excluded: FeatureFilter,
   ) {}
 
   add(example: Example): void {
     this.numExamples++;
-    for (const [name, list] of example) this.feature(name).add(list);
+    for (const [name, list] of example) if (!this.excluded(name)) this.feature(name).add(list);
   }
 
   /** Rows `rows` of a batch (all of them when null); a feature is created only once a row has it, as with examples. */
   addBatch(batch: ColumnBatch, rows: Int32Array | null, count: number): void {
     this.numExamples += count;
     for (const column of batch.columns) {
+      if (this.excluded(column.name)) continue;
       if (!this.features.has(column.name) && countPresent(column.validity, rows, count) === 0) continue;
       const feature = this.feature(column.name);
       if (column.kind === 'number') feature.addNumberColumn(column, rows, count);
@@ -80,6 +94,8 @@ export class StatisticsAccumulator {
     readonly sliceBy: readonly string[] = [],
     readonly sizes: SketchSizes = DEFAULT_SKETCH_SIZES,
     private readonly maxSlices = DEFAULT_MAX_SLICES,
+    /** Features not summarised (they may still slice). */
+    private readonly excluded: FeatureFilter = NOTHING_EXCLUDED,
   ) {
     this.dataset(DEFAULT_SLICE_NAME);
   }
@@ -164,7 +180,7 @@ export class StatisticsAccumulator {
           `--slice-by ${this.sliceBy.join(',')} makes more than ${this.maxSlices} slices (at "${name}"); raise --max-slices or slice by a feature with fewer values`,
         );
       }
-      dataset = new DatasetAccumulator(name, this.sizes);
+      dataset = new DatasetAccumulator(name, this.sizes, this.excluded);
       this.datasets.set(name, dataset);
     }
     return dataset;

@@ -7,7 +7,7 @@ import type { InputFormat } from '../pipeline/readers/input-format.js';
 import type { RowRange } from '../pipeline/readers/parquet-rows.js';
 import { inputFormatOf, readExamples } from './readers/example-source.js';
 import type { ParquetColumnSource } from './readers/parquet-column-batches.js';
-import { DEFAULT_SKETCH_SIZES, StatisticsAccumulator } from './statistics-accumulator.js';
+import { DEFAULT_SKETCH_SIZES, excludedFeatures, StatisticsAccumulator } from './statistics-accumulator.js';
 
 /** Rows per unit of Parquet work by default: enough that a thread's start-up is small beside it. */
 export const DEFAULT_UNIT_ROWS = 500_000;
@@ -25,6 +25,8 @@ export interface StatisticsUnit {
 export interface UnitSettings {
   readonly sliceBy: readonly string[];
   readonly maxSlices: number;
+  /** Features left out: exact names, or prefixes ending in `*`. */
+  readonly excludeFeatures?: readonly string[];
 }
 
 export async function planUnits(
@@ -67,7 +69,7 @@ export async function accumulateUnit(
   parquet: () => Promise<ParquetColumnSource>,
   onRows: (rows: number) => void,
 ): Promise<StatisticsAccumulator> {
-  const accumulator = new StatisticsAccumulator(settings.sliceBy, DEFAULT_SKETCH_SIZES, settings.maxSlices);
+  const accumulator = new StatisticsAccumulator(settings.sliceBy, DEFAULT_SKETCH_SIZES, settings.maxSlices, excludedFeatures(settings.excludeFeatures ?? []));
   if (unit.format === 'parquet') {
     const batches = await (await parquet()).batches(unit.file, unit.range);
     if (batches !== undefined) {

@@ -131,10 +131,28 @@ describe('statistics of JSON lines', () => {
     });
   });
 
+  it('types a number written as a float (2.0, 1e3) FLOAT, as Python writes floats, and reads {"b64": …} bytes', async () => {
+    await withTempDir(async (dir) => {
+      const lines = ['{"f": 2.0, "i": 2, "e": 1e3, "s": "2.5", "b": {"b64": "/w=="}}', '{"f": 3, "i": -4, "e": 7, "s": "x", "b": [{"b64": "aGk="}, "hi"]}'];
+      await writeFile(join(dir, 'f.jsonl'), lines.join('\n'));
+      const stats = await statisticsOf([join(dir, 'f.jsonl')]);
+      expect(['f', 'i', 'e', 's', 'b'].map((n) => feature(stats, n).type)).toEqual(['FLOAT', 'INT', 'FLOAT', 'STRING', 'STRING']);
+      expect(feature(stats, 'f').num_stats).toMatchObject({ mean: 2.5, min: 2, max: 3 });
+      const b = feature(stats, 'b').string_stats!;
+      expect(b.top_values).toEqual([
+        { value: 'hi', frequency: 2 },
+        { value: '__BYTES_VALUE__', frequency: 1 },
+      ]);
+      // 0xff (1 byte, not UTF-8), "hi" as bytes and as text (2 bytes each): 5 bytes over 3 values.
+      expect(b.invalid_utf8_count).toBe(1);
+      expect(b.avg_length).toBe(Math.fround(5 / 3));
+    });
+  });
+
   it('names the file, line and feature of bad input', async () => {
     await withTempDir(async (dir) => {
       await writeFile(join(dir, 'bad.jsonl'), '{"a": 1}\n{"a": [[1]]}\n');
-      await expect(statisticsOf([join(dir, 'bad.jsonl')])).rejects.toThrow(`${join(dir, 'bad.jsonl')}:2: feature "a": holds a nested list; only scalars and flat lists of scalars are supported`);
+      await expect(statisticsOf([join(dir, 'bad.jsonl')])).rejects.toThrow(`${join(dir, 'bad.jsonl')}:2: feature "a": holds a nested list; only scalars, {"b64": …} bytes and flat lists of them are supported`);
       await writeFile(join(dir, 'broken.jsonl'), '{"a": 1}\n{"a": \n');
       await expect(statisticsOf([join(dir, 'broken.jsonl')])).rejects.toThrow(`${join(dir, 'broken.jsonl')}:2: not valid JSON`);
       await writeFile(join(dir, 'short.csv'), 'a,b\n1,2\n3\n');

@@ -9,11 +9,8 @@ import { ServingError } from '../../errors/serving-error.js';
 import { readTfRecords } from '../../pipeline/readers/tfrecord-records.js';
 import type { Feature } from '../../tensor/example.js';
 import { decodeExample } from '../../tensor/example-proto.js';
-import type { FeatureValues } from '../example-values.js';
+import { BYTES_VALUE_PLACEHOLDER, type FeatureValues } from '../example-values.js';
 import type { ExampleRecord } from './example-source.js';
-
-/** TFDV's stand-in for a bytes value that is not UTF-8. */
-export const BYTES_VALUE_PLACEHOLDER = '__BYTES_VALUE__';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
