@@ -25,6 +25,7 @@ const STREAM_FLAGS: readonly FlagSpec[] = [
   { name: 'window_size', type: 'int', default: 1, help: 'messages per window (one model call and one sink write); 1 = per element' },
   { name: 'window_ms', type: 'int', default: 20, help: 'how long a window waits for more messages after its first; whichever of size and time fills first' },
   { name: 'max_in_flight', type: 'int', default: 4, help: 'windows predicted or written at once; while full, nothing is read (backpressure)' },
+  { name: 'read_ahead', type: 'int', default: 0, help: 'messages read ahead of the windows in flight; 0 = window_size × max_in_flight, at least 128' },
   { name: 'max_attempts', type: 'int', default: 5, help: 'attempts of a message (deliveries included) before a transient failure makes it a dead letter' },
   { name: 'retry_backoff_ms', type: 'int', default: 100, help: 'wait before the first retry; doubles on each retry (with jitter)' },
   { name: 'retry_max_backoff_ms', type: 'int', default: 10000, help: 'longest wait between retries' },
@@ -105,6 +106,7 @@ export async function streamCommand(argv: readonly string[]): Promise<number> {
       windowSize: settings.windowSize,
       windowMs: settings.windowMs,
       maxInFlight: settings.maxInFlight,
+      readAhead: settings.readAhead === 0 ? undefined : settings.readAhead,
       maxAttempts: settings.maxAttempts,
       backoff: { initialMs: settings.retryBackoffMs, maxMs: settings.retryMaxBackoffMs },
       idleExitMs: settings.idleExitMs,
@@ -152,6 +154,7 @@ interface StreamSettings {
   readonly windowSize: number;
   readonly windowMs: number;
   readonly maxInFlight: number;
+  readonly readAhead: number;
   readonly maxAttempts: number;
   readonly retryBackoffMs: number;
   readonly retryMaxBackoffMs: number;
@@ -190,6 +193,7 @@ function readSettings(flags: FlagValues): StreamSettings {
     windowSize: atLeast('window_size', 1),
     windowMs: atLeast('window_ms', 0),
     maxInFlight: atLeast('max_in_flight', 1),
+    readAhead: atLeast('read_ahead', 0),
     maxAttempts: atLeast('max_attempts', 1),
     retryBackoffMs,
     retryMaxBackoffMs,

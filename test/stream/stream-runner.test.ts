@@ -200,16 +200,13 @@ describe('transient failures', () => {
     // The sink's stream key holds a string: every XADD fails (WRONGTYPE) until it is deleted.
     await client.set(out, 'in the way');
     await publish(client, stream, instances(50));
-    const worker = await startWorker({ source, sink: `${redis.url}/${out}`, model, windowSize: 1, maxInFlight: 2, maxAttempts: 1000, backoff: { initialMs: 20, maxMs: 40 } });
-    await waitFor(async () => worker.runner.stopping || (await pendingCount(client, stream, 'g')) === 2);
+    const worker = await startWorker({ source, sink: `${redis.url}/${out}`, model, windowSize: 1, maxInFlight: 2, readAhead: 2, maxAttempts: 1000, backoff: { initialMs: 20, maxMs: 40 } });
+    await waitFor(async () => worker.runner.stopping || (await pendingCount(client, stream, 'g')) === 4);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    // Backpressure: two windows of one message in flight, nothing else read.
-    expect(await pendingCount(client, stream, 'g')).toBe(2);
+    // Backpressure: two windows of one message in flight, two more messages read ahead, nothing else read.
+    expect(await pendingCount(client, stream, 'g')).toBe(4);
     const pending = (await client.xpending(stream, 'g', '-', '+', 10)) as Array<[string, string, number, number]>;
-    expect(pending.map(([, consumer, , deliveries]) => [consumer, deliveries])).toEqual([
-      ['c1', 1],
-      ['c1', 1],
-    ]);
+    expect(pending.map(([, consumer, , deliveries]) => [consumer, deliveries])).toEqual(Array.from({ length: 4 }, () => ['c1', 1]));
     await client.del(out);
     await waitFor(async () => (await client.xlen(out)) === 50);
     const summary = await worker.stop();

@@ -10,8 +10,15 @@ import { checkInstance, signatureCellDtypes } from '../instance-check.js';
 import { instanceJson } from '../instance-json.js';
 import { InstanceShaper, type ShapingOptions } from '../instance-shaper.js';
 
-/** The instance as JSON text, or the problem (an INVALID_ARGUMENT message). */
-export type DecodedMessage = { readonly instance: string } | { readonly problem: string };
+/**
+ * The instance as JSON text and, when JSON.parse read it exactly, as a value (which lets the model's input
+ * tensors be filled without parsing the text again); or the problem (an INVALID_ARGUMENT message).
+ */
+export type DecodedMessage = { readonly instance: string; readonly value: unknown } | { readonly problem: string };
+
+/** Stands for "no exact value": a number of 16 or more digits may be past what a double holds exactly. */
+export const NO_VALUE: unique symbol = Symbol('no exact value');
+const LONG_NUMBER = /\d{16}/;
 
 export type MessageShaping = Omit<ShapingOptions, 'keyField'>;
 
@@ -47,7 +54,7 @@ export class MessageDecoder {
     if (this.shaper === undefined) {
       const problem = checkInstance(value, this.signature);
       // The body's own text keeps numbers exactly as sent (JSON.parse would round big integers).
-      return problem === undefined ? { instance: text } : { problem };
+      return problem === undefined ? { instance: text, value: LONG_NUMBER.test(text) ? NO_VALUE : value } : { problem };
     }
     const object = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
     const names = object === undefined ? [] : Object.keys(object);
@@ -57,7 +64,7 @@ export class MessageDecoder {
         : this.shaper.shape({ kind: 'fields', position: 1, names, values: names.map((n) => object[n]) });
     if ('error' in shaped) return { problem: shaped.error };
     const problem = checkInstance(shaped.shaped.instance, this.signature);
-    return problem === undefined ? { instance: instanceJson(shaped.shaped.instance) } : { problem };
+    return problem === undefined ? { instance: instanceJson(shaped.shaped.instance), value: LONG_NUMBER.test(text) ? NO_VALUE : shaped.shaped.instance } : { problem };
   }
 }
 

@@ -75,7 +75,7 @@ export class RedisStreamSink implements StreamSink {
   static async open(text: string, role: SinkRole, logger: Logger = silentLogger): Promise<RedisStreamSink> {
     const url = parseRedisStreamUrl(text, 'sink', REDIS_SINK_PARAMS);
     const ttlMs = intParam(url, 'dedup-ttl-ms', DEFAULT_DEDUP_TTL_MS, 1);
-    const client = await connectRedis(url, logger);
+    const client = await connectRedis(url, logger, true);
     const letters = role === 'dead-letters' ? url.stream : `${url.stream}:dead-letters`;
     return new RedisStreamSink(url, client, url.stream, letters, ttlMs);
   }

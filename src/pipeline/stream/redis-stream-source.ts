@@ -68,7 +68,7 @@ export class RedisStreamSource implements StreamSource {
     const consumer = url.params.get('consumer') ?? `${hostname()}-${process.pid}`;
     const claimIdleMs = intParam(url, 'claim-idle-ms', options.claimIdleMs, 1);
     const logger = options.logger ?? silentLogger;
-    const control = await connectRedis(url, logger);
+    const control = await connectRedis(url, logger, true);
     let reader: Redis | undefined;
     try {
       await control.xgroup('CREATE', url.stream, group, '0', 'MKSTREAM').catch((err: Error) => {

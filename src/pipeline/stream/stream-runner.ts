@@ -1,14 +1,15 @@
 /**
  * The stream worker's main loop: read messages from a source into windows (`windowSize` messages, or what
  * came within `windowMs` of a window's first message, whichever fills first), and hand each window to the
- * window processor, which predicts, writes and acknowledges it. At most `maxInFlight` windows are in flight;
- * while that many are, nothing is read (backpressure: unread messages wait in the broker, where other workers
- * of the group can take them). `stop()` ends reading, sends the partly filled window on its way, waits for
- * every window in flight to be written and acknowledged, and returns.
+ * window processor, which predicts, writes and acknowledges it. At most `maxInFlight` windows are in flight,
+ * and at most `readAhead` more messages are read ahead of them; beyond that nothing is read (backpressure: unread
+ * messages wait in the broker, where other workers of the group can take them). `stop()` ends reading, sends
+ * what was read on its way in windows, waits for every window to be written and acknowledged, and returns.
  */
 import { toServingError, type ServingError } from '../../errors/serving-error.js';
 import { silentLogger, type Logger } from '../../logging/logger.js';
 import type { StreamMetrics } from '../../metrics/stream-metrics.js';
+import { GroupCommit } from './group-commit.js';
 import type { MessageDecoder } from './message-decoder.js';
 import { backoffMs, DEFAULT_BACKOFF, isTransient, sleep, type BackoffOptions } from './retry-policy.js';
 import type { StreamMessage, StreamSink, StreamSource } from './stream-contracts.js';
@@ -27,6 +28,8 @@ export interface StreamRunnerOptions {
   readonly windowMs: number;
   /** Windows being predicted or written at once. */
   readonly maxInFlight: number;
+  /** Messages read ahead of the windows in flight (default: see defaultReadAhead). */
+  readonly readAhead?: number | undefined;
   /** Attempts of a message (broker deliveries included) before a transient failure makes it a dead letter. */
   readonly maxAttempts: number;
   readonly backoff?: BackoffOptions | undefined;
@@ -48,6 +51,11 @@ export interface StreamSummary extends StreamCounters {
 
 export const DEFAULT_POLL_MS = 500;
 
+/** One full set of windows, and at least 128 messages so that reads stay large when windows are small. */
+export function defaultReadAhead(windowSize: number, maxInFlight: number): number {
+  return Math.max(windowSize * maxInFlight, 128);
+}
+
 /**
  * A window whose model call failed transiently is retried whole: splitting it (as batch prediction does to
  * isolate a bad row) would only multiply the calls to a model server that is already struggling.
@@ -63,6 +71,7 @@ export class StreamRunner {
   private readonly logger: Logger;
 
   constructor(private readonly options: StreamRunnerOptions) {
+    if (options.readAhead !== undefined && !(Number.isInteger(options.readAhead) && options.readAhead >= 1)) throw new RangeError(`readAhead must be a positive integer, got ${options.readAhead}`);
     for (const name of ['windowSize', 'maxInFlight', 'maxAttempts'] as const) {
       if (!Number.isInteger(options[name]) || options[name] < 1) throw new RangeError(`${name} must be a positive integer, got ${options[name]}`);
     }
@@ -82,10 +91,14 @@ export class StreamRunner {
   async run(): Promise<StreamSummary> {
     const o = this.options;
     const started = performance.now();
+    const deadLetters = o.deadLetters ?? o.sink;
     const context: WindowContext = {
       source: o.source,
       sink: o.sink,
-      deadLetters: o.deadLetters ?? o.sink,
+      deadLetters,
+      writeRecords: new GroupCommit((records) => o.sink.write(records)),
+      writeLetters: new GroupCommit((letters) => deadLetters.writeDeadLetters(letters)),
+      ack: new GroupCommit((messages) => o.source.ack(messages)),
       decoder: o.decoder,
       model: { ...o.model, target: { ...o.model.target, splitOn: splitUnlessTransient(o.model.target.splitOn) } },
       maxAttempts: o.maxAttempts,
@@ -96,6 +109,9 @@ export class StreamRunner {
       metrics: o.metrics,
     };
     const pollMs = o.pollMs ?? DEFAULT_POLL_MS;
+    // A freed slot finds its next window already read; reading only once half of that is used up keeps reads
+    // large even when windows are small.
+    const readAhead = o.readAhead ?? defaultReadAhead(o.windowSize, o.maxInFlight);
     const progress = o.progressIntervalMs !== undefined && o.progressIntervalMs > 0 ? setInterval(() => this.logProgress(started), o.progressIntervalMs) : undefined;
     this.logger.log('info', 'stream_started', {
       source: o.source.display,
@@ -106,21 +122,38 @@ export class StreamRunner {
       window_size: o.windowSize,
       window_ms: o.windowMs,
       max_in_flight: o.maxInFlight,
+      read_ahead: readAhead,
       max_attempts: o.maxAttempts,
     });
-    const partial: StreamMessage[] = [];
-    let openedAt = 0;
+    /** Messages read and not yet in a window, oldest first, with when each was read. */
+    const buffered: Array<{ readonly message: StreamMessage; readonly at: number }> = [];
     let lastActive = performance.now();
     let readFailures = 0;
+    let nothingNew = false;
     let reason: StreamSummary['reason'] = 'stopped';
+    const dispatchReady = (now: number): void => {
+      while (buffered.length > 0 && this.inFlight.size < o.maxInFlight) {
+        if (buffered.length < o.windowSize && now < buffered[0]!.at + o.windowMs) return;
+        const window = buffered.splice(0, o.windowSize);
+        this.dispatch(context, window.map((b) => b.message), window[0]!.at);
+      }
+    };
     try {
       while (!this.stopping) {
-        while (this.inFlight.size >= o.maxInFlight) await Promise.race(this.inFlight);
-        const want = o.windowSize * (o.maxInFlight - this.inFlight.size) - partial.length;
-        const wait = partial.length === 0 ? pollMs : Math.max(0, openedAt + o.windowMs - performance.now());
+        dispatchReady(performance.now());
+        const slotFree = this.inFlight.size < o.maxInFlight;
+        const room = readAhead - buffered.length;
+        if (room <= 0 || (!slotFree && (nothingNew || buffered.length > readAhead / 2))) {
+          // Read ahead as far as allowed, or nothing more to read: wait for a window to finish.
+          await Promise.race(this.inFlight);
+          nothingNew = false;
+          continue;
+        }
+        // Block only with nothing to hand out; a partial window waits at most until its window time is up.
+        const wait = buffered.length === 0 ? pollMs : slotFree ? Math.max(0, buffered[0]!.at + o.windowMs - performance.now()) : 0;
         let got: StreamMessage[];
         try {
-          got = await o.source.receive(want, Math.ceil(wait));
+          got = await o.source.receive(room, Math.ceil(wait));
           readFailures = 0;
         } catch (err) {
           const error = toServingError(err);
@@ -131,24 +164,24 @@ export class StreamRunner {
           continue;
         }
         const now = performance.now();
+        nothingNew = got.length === 0;
         if (got.length > 0) {
           this.counters.received += got.length;
           o.metrics?.received.inc(got.length);
-          if (partial.length === 0) openedAt = now;
-          partial.push(...got);
-          while (partial.length >= o.windowSize) {
-            this.dispatch(context, partial.splice(0, o.windowSize), openedAt);
-            openedAt = now;
-          }
+          for (const message of got) buffered.push({ message, at: now });
         }
-        if (partial.length > 0 && now >= openedAt + o.windowMs) this.dispatch(context, partial.splice(0), openedAt);
-        if (got.length > 0 || partial.length > 0 || this.inFlight.size > 0) lastActive = now;
+        if (got.length > 0 || buffered.length > 0 || this.inFlight.size > 0) lastActive = now;
         else if (o.idleExitMs !== undefined && o.idleExitMs > 0 && now - lastActive >= o.idleExitMs) {
           reason = 'idle';
           break;
         }
       }
-      if (partial.length > 0) this.dispatch(context, partial.splice(0), openedAt);
+      // Stopping: what was read still goes out, in windows, before the drain below.
+      while (buffered.length > 0) {
+        while (this.inFlight.size >= o.maxInFlight) await Promise.race(this.inFlight);
+        const window = buffered.splice(0, o.windowSize);
+        this.dispatch(context, window.map((b) => b.message), window[0]!.at);
+      }
     } finally {
       // Whatever ended the loop, windows already read are finished (or left unacknowledged) before returning.
       this.shutdown.abort();

@@ -15,7 +15,8 @@ import { ServingError, toServingError } from '../../errors/serving-error.js';
 import type { Logger } from '../../logging/logger.js';
 import type { StreamMetrics } from '../../metrics/stream-metrics.js';
 import { predictInstances, type PredictionTarget, type RowOutcome } from '../batch-predict.js';
-import { bodyText, type MessageDecoder } from './message-decoder.js';
+import type { GroupCommit } from './group-commit.js';
+import { bodyText, NO_VALUE, type MessageDecoder } from './message-decoder.js';
 import { backoffMs, isTransient, sleep, type BackoffOptions } from './retry-policy.js';
 import type { DeadLetter, PredictionRecord, StreamMessage, StreamSink, StreamSource } from './stream-contracts.js';
 
@@ -41,6 +42,10 @@ export interface WindowContext {
   readonly sink: StreamSink;
   /** Where dead letters go (the sink itself unless --dead-letter names another place). */
   readonly deadLetters: StreamSink;
+  /** The three calls windows make, shared by the windows in flight (see group-commit.ts). */
+  readonly writeRecords: GroupCommit<PredictionRecord>;
+  readonly writeLetters: GroupCommit<DeadLetter>;
+  readonly ack: GroupCommit<StreamMessage>;
   readonly decoder: MessageDecoder;
   readonly model: StreamModel;
   readonly maxAttempts: number;
@@ -56,6 +61,8 @@ export interface WindowContext {
 interface Pending {
   readonly message: StreamMessage;
   readonly instance: string;
+  /** The instance as a value, or NO_VALUE. */
+  readonly value: unknown;
   readonly attempt: number;
 }
 
@@ -85,14 +92,14 @@ export async function processWindow(context: WindowContext, messages: readonly S
     }
     const decoded = decoder.decode(message.body);
     if ('problem' in decoded) dead.push({ message, error: new ServingError('INVALID_ARGUMENT', decoded.problem), attempt: message.deliveries });
-    else pending.push({ message, instance: decoded.instance, attempt: message.deliveries });
+    else pending.push({ message, instance: decoded.instance, value: decoded.value, attempt: message.deliveries });
   }
   let unwritten: Unwritten[] = [];
   let retry = 0;
   for (;;) {
     const again: Pending[] = [];
     if (pending.length > 0) {
-      const outcomes = await predict(context.model.target, pending.map((p) => p.instance));
+      const outcomes = await predict(context.model.target, pending);
       const predictionTimeMs = Date.now();
       pending.forEach((item, i) => {
         const outcome = outcomes[i]!;
@@ -139,20 +146,25 @@ export async function processWindow(context: WindowContext, messages: readonly S
   context.metrics?.windowLatency.observe((performance.now() - openedAt) / 1000);
 }
 
-async function predict(target: PredictionTarget, instances: readonly string[]): Promise<RowOutcome[]> {
+async function predict(target: PredictionTarget, items: readonly Pending[]): Promise<RowOutcome[]> {
   try {
-    return await predictInstances(target, instances);
+    const exact = items.every((i) => i.value !== NO_VALUE);
+    return await predictInstances(
+      target,
+      items.map((i) => i.instance),
+      exact ? items.map((i) => i.value) : undefined,
+    );
   } catch (err) {
     // predictInstances reports failures per row; anything thrown past it fails the whole call alike.
     const error = toServingError(err);
-    return instances.map(() => ({ error }));
+    return items.map(() => ({ error }));
   }
 }
 
 /** Writes and acknowledges the records; returns the failure (as UNAVAILABLE) when the sink did not take them. */
 async function writeRecords(context: WindowContext, items: readonly Unwritten[]): Promise<ServingError | undefined> {
   try {
-    await context.sink.write(items.map((i) => i.record));
+    await context.writeRecords.submit(items.map((i) => i.record));
   } catch (err) {
     const error = new ServingError('UNAVAILABLE', `sink ${context.sink.display} did not store ${items.length} records: ${toServingError(err).message}`);
     context.logger.log('warn', 'stream_sink_write_failed', { records: items.length, error: error.message });
@@ -170,7 +182,7 @@ async function writeDeadLetters(context: WindowContext, failed: readonly Failed[
   const letters = failed.map(({ message, error, attempt }) => letterOf(message, error, attempt));
   for (let failures = 0; ; failures++) {
     try {
-      await context.deadLetters.writeDeadLetters(letters);
+      await context.writeLetters.submit(letters);
       break;
     } catch (err) {
       const message = toServingError(err).message;
@@ -190,7 +202,7 @@ async function writeDeadLetters(context: WindowContext, failed: readonly Failed[
 
 async function acknowledge(context: WindowContext, messages: readonly StreamMessage[]): Promise<void> {
   try {
-    await context.source.ack(messages);
+    await context.ack.submit(messages);
     context.counters.acked += messages.length;
     context.metrics?.acked.inc(messages.length);
   } catch (err) {

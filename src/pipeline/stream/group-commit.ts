@@ -1,0 +1,48 @@
+/**
+ * Group commit for the windows in flight: calls made while an earlier call is still running wait for it, then
+ * go out together as one call (one sink transaction, one XACK). Nothing waits when the target is idle, so a
+ * lone window pays no latency; under load, small windows stop paying one round trip (and one transaction)
+ * each. A failure of the shared call fails every caller in it, and each caller retries on its own.
+ */
+export class GroupCommit<T> {
+  private queued: T[] = [];
+  private waiters: Array<{ resolve: () => void; reject: (err: unknown) => void }> = [];
+  private running = false;
+
+  /** `maxItems` caps one shared call; more items go out in calls of that size, one after another. */
+  constructor(
+    private readonly run: (items: readonly T[]) => Promise<void>,
+    private readonly maxItems = 4096,
+  ) {}
+
+  submit(items: readonly T[]): Promise<void> {
+    if (items.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.queued.push(...items);
+      this.waiters.push({ resolve, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    while (this.waiters.length > 0) {
+      const items = this.queued;
+      const waiters = this.waiters;
+      this.queued = [];
+      this.waiters = [];
+      try {
+        await this.runInParts(items);
+        for (const w of waiters) w.resolve();
+      } catch (err) {
+        for (const w of waiters) w.reject(err);
+      }
+    }
+    this.running = false;
+  }
+
+  private async runInParts(items: readonly T[]): Promise<void> {
+    if (items.length <= this.maxItems) return this.run(items);
+    for (let i = 0; i < items.length; i += this.maxItems) await this.run(items.slice(i, i + this.maxItems));
+  }
+}

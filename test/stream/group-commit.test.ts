@@ -1,0 +1,46 @@
+// Group commit: calls made while one runs go out together next; a failure fails exactly the callers it carried.
+import { describe, expect, it } from 'vitest';
+import { GroupCommit } from '../../src/pipeline/stream/group-commit.js';
+
+describe('GroupCommit', () => {
+  it('runs a lone call at once, and merges the calls made meanwhile into the next one', async () => {
+    const calls: number[][] = [];
+    let release: () => void = () => undefined;
+    const group = new GroupCommit<number>(async (items) => {
+      calls.push([...items]);
+      if (calls.length === 1) await new Promise<void>((resolve) => (release = resolve));
+    });
+    const first = group.submit([1]);
+    const later = [group.submit([2, 3]), group.submit([4]), group.submit([])];
+    expect(calls).toEqual([[1]]);
+    release();
+    await Promise.all([first, ...later]);
+    expect(calls).toEqual([[1], [2, 3, 4]]);
+  });
+
+  it('fails every caller of a failed call, and only those', async () => {
+    let calls = 0;
+    let release: () => void = () => undefined;
+    const group = new GroupCommit<string>(async (items) => {
+      calls++;
+      if (calls === 1) await new Promise<void>((resolve) => (release = resolve));
+      if (items.includes('bad')) throw new Error(`refused ${items.join(',')}`);
+    });
+    const first = group.submit(['ok']);
+    const a = group.submit(['bad']);
+    const b = group.submit(['also']);
+    release();
+    await expect(first).resolves.toBeUndefined();
+    await expect(a).rejects.toThrow('refused bad,also');
+    await expect(b).rejects.toThrow('refused bad,also');
+    await expect(group.submit(['fine'])).resolves.toBeUndefined();
+    expect(calls).toBe(3);
+  });
+
+  it('splits a merged call larger than maxItems into calls of that size', async () => {
+    const calls: number[][] = [];
+    const group = new GroupCommit<number>(async (items) => void calls.push([...items]), 2);
+    await group.submit([1, 2, 3, 4, 5]);
+    expect(calls).toEqual([[1, 2], [3, 4], [5]]);
+  });
+});
