@@ -102,6 +102,8 @@ export async function serveCommand(argv: readonly string[], version: string): Pr
   } catch (err) {
     throw new FlagError((err as Error).message);
   }
+  const restMaxInflightRequests = nonNegative(flags, 'rest_api_max_inflight_requests');
+  const restListenBacklog = nonNegative(flags, 'rest_api_listen_backlog');
   let server;
   try {
     server = await startModelServer(
@@ -112,8 +114,8 @@ export async function serveCommand(argv: readonly string[], version: string): Pr
       restTimeoutMs: num(flags, 'rest_api_timeout_in_ms'),
       maxBodyBytes: num(flags, 'rest_api_max_body_bytes'),
       enableCors: bool(flags, 'rest_api_enable_cors_support'),
-      restMaxInflightRequests: nonNegative(flags, 'rest_api_max_inflight_requests'),
-      restListenBacklog: nonNegative(flags, 'rest_api_listen_backlog'),
+      restMaxInflightRequests,
+      restListenBacklog,
       configPollSeconds: num(flags, 'model_config_file_poll_wait_seconds'),
       fileSystemPollSeconds: num(flags, 'file_system_poll_wait_seconds'),
       allowLabelsForUnavailableModels: bool(flags, 'allow_version_labels_for_unavailable_models'),

@@ -117,7 +117,7 @@ export class RestServer {
       if (this.inflight >= this.maxInflight) {
         // Refused before reading the body: Node discards it once the answer is written, and the connection stays usable.
         this.send(res, 503, errorJson(`Too many requests in flight: the limit is ${this.maxInflight} (set by --rest_api_max_inflight_requests)`));
-        this.metrics?.countRequest(modelNameOf(method, target), 'UNAVAILABLE', 'REST');
+        this.countRefused(method, target);
         return;
       }
       this.inflight++;
@@ -183,6 +183,18 @@ export class RestServer {
     }
   }
 
+  /** request_count counts TF Serving API calls only, as it does for answered ones. */
+  private countRefused(method: string, target: string): void {
+    if (this.metrics === undefined) return;
+    let modelName: string;
+    try {
+      modelName = parseTfServingRoute(method, target).name;
+    } catch {
+      return;
+    }
+    this.metrics.countRequest(modelName, 'UNAVAILABLE', 'REST');
+  }
+
   private send(res: ServerResponse, status: number, body: string): void {
     if (res.destroyed) return;
     // A flat [name, value, …] list: writeHead then skips building and walking a headers object.
@@ -192,11 +204,3 @@ export class RestServer {
   }
 }
 
-/** The model a refused request named, for its metric label; empty when the path names none. */
-function modelNameOf(method: string, target: string): string {
-  try {
-    return parseTfServingRoute(method, target).name;
-  } catch {
-    return '';
-  }
-}
