@@ -25,7 +25,7 @@ const STATS_FLAGS: readonly FlagSpec[] = [
     default: '',
     help: "features left out, comma-separated; a trailing * matches a prefix ('__*' leaves out a request log's model and time fields)",
   },
-  { name: 'workers', type: 'int', default: availableParallelism(), help: 'threads computing statistics (default: one per core)' },
+  { name: 'workers', type: 'int', default: availableParallelism(), help: 'threads computing statistics, this one included (the default is one per core)' },
   {
     name: 'unit_rows',
     type: 'int',
