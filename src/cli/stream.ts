@@ -25,7 +25,7 @@ const STREAM_FLAGS: readonly FlagSpec[] = [
   { name: 'window_size', type: 'int', default: 1, help: 'messages per window (one model call and one sink write); 1 = per element' },
   { name: 'window_ms', type: 'int', default: 20, help: 'how long a window waits for more messages after its first; whichever of size and time fills first' },
   { name: 'max_in_flight', type: 'int', default: 4, help: 'windows predicted or written at once; while full, nothing is read (backpressure)' },
-  { name: 'read_ahead', type: 'int', default: 0, help: 'messages read ahead of the windows in flight; 0 = window_size × max_in_flight, at least 128' },
+  { name: 'read_ahead', type: 'int', default: 0, help: 'messages read ahead of the windows in flight (at least window_size); 0 = window_size × max_in_flight, at least 128' },
   { name: 'max_attempts', type: 'int', default: 5, help: 'attempts of a message (deliveries included) before a transient failure makes it a dead letter' },
   { name: 'retry_backoff_ms', type: 'int', default: 100, help: 'wait before the first retry; doubles on each retry (with jitter)' },
   { name: 'retry_max_backoff_ms', type: 'int', default: 10000, help: 'longest wait between retries' },

@@ -60,6 +60,14 @@ describe('windows', () => {
     expect(rows.map((r) => Number(r['prediction']))).toEqual(Array.from({ length: 40 }, (_, i) => 2 * i + 1));
   });
 
+  it('reads ahead at least one window, so a read-ahead below the window size cannot stall a partial window', async () => {
+    const { stream, source } = freshStream();
+    await publish(client, stream, instances(10));
+    const db = join(dir.path, 'small-read-ahead.db');
+    const worker = await startWorker({ source, sink: `duckdb://${db}?table=preds`, model, windowSize: 8, windowMs: 50, readAhead: 3, idleExitMs: 300 });
+    expect(await worker.done).toMatchObject({ received: 10, predicted: 10, windows: 2 });
+  });
+
   it('micro-batches by time: a trickle of 5 messages makes one window that waited window_ms for more', async () => {
     const { stream, source } = freshStream();
     const db = join(dir.path, 'timed.db');

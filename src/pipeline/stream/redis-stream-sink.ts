@@ -97,7 +97,8 @@ export class RedisStreamSink implements StreamSink {
   /** `fields`: the field names as a JSON array. */
   private async append(stream: string, fields: string, rows: readonly string[][]): Promise<void> {
     for (let i = 0; i < rows.length; i += ENTRIES_PER_CALL) {
-      const args = [`${stream}:seen:`, String(this.ttlMs), fields, JSON.stringify(rows.slice(i, i + ENTRIES_PER_CALL))];
+      // A Buffer goes to the socket as it is; a long string would be copied into the command text first.
+      const args = [`${stream}:seen:`, String(this.ttlMs), fields, Buffer.from(JSON.stringify(rows.slice(i, i + ENTRIES_PER_CALL)))];
       try {
         await this.client.evalsha(APPEND_ONCE_SHA, 1, stream, ...args).catch((err: Error) => {
           if (!err.message.startsWith('NOSCRIPT')) throw err;

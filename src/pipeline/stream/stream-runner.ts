@@ -28,7 +28,7 @@ export interface StreamRunnerOptions {
   readonly windowMs: number;
   /** Windows being predicted or written at once. */
   readonly maxInFlight: number;
-  /** Messages read ahead of the windows in flight (default: see defaultReadAhead). */
+  /** Messages read ahead of the windows in flight (default: see defaultReadAhead; never less than a window). */
   readonly readAhead?: number | undefined;
   /** Attempts of a message (broker deliveries included) before a transient failure makes it a dead letter. */
   readonly maxAttempts: number;
@@ -111,7 +111,8 @@ export class StreamRunner {
     const pollMs = o.pollMs ?? DEFAULT_POLL_MS;
     // A freed slot finds its next window already read; reading only once half of that is used up keeps reads
     // large even when windows are small.
-    const readAhead = o.readAhead ?? defaultReadAhead(o.windowSize, o.maxInFlight);
+    // At least one window, or a partial window could fill the read-ahead with no slot busy to wait for.
+    const readAhead = Math.max(o.readAhead ?? defaultReadAhead(o.windowSize, o.maxInFlight), o.windowSize);
     const progress = o.progressIntervalMs !== undefined && o.progressIntervalMs > 0 ? setInterval(() => this.logProgress(started), o.progressIntervalMs) : undefined;
     this.logger.log('info', 'stream_started', {
       source: o.source.display,
