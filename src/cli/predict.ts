@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { ServingError } from '../errors/serving-error.js';
 import { createLogger } from '../logging/logger.js';
 import { runBatchJob, type BatchJobSummary, type JobRun } from '../pipeline/batch-job.js';
@@ -71,7 +72,19 @@ Flags:
 ${flagsHelp(PREDICT_FLAGS)}
 `;
 
+/**
+ * A batch job allocates fast and keeps little, and V8 lets a heap with a small live set grow to about four times
+ * it before a full collection; with a heap per worker thread that is most of the job's memory. Growing by at most
+ * 2× keeps peak memory close to what the live data needs, for about the same CPU time (measured on flights-3m). Process-wide,
+ * so worker threads get it too; a growing factor given in NODE_OPTIONS or on the command line wins.
+ */
+function boundHeapGrowth(): void {
+  const given = [...process.execArgv, process.env['NODE_OPTIONS'] ?? ''].some((arg) => /heap[-_]growing[-_]percent/.test(arg));
+  if (!given) setFlagsFromString('--heap-growing-percent=100');
+}
+
 export async function predictCommand(argv: readonly string[]): Promise<number> {
+  boundHeapGrowth();
   const { flags, positional } = parseFlags(PREDICT_FLAGS, argv);
   if (bool(flags, 'help')) {
     process.stdout.write(USAGE);
