@@ -37,6 +37,20 @@ describe('GroupCommit', () => {
     expect(calls).toBe(3);
   });
 
+  it('tells when every submitted call has finished', async () => {
+    let release: () => void = () => undefined;
+    const group = new GroupCommit<number>(() => new Promise<void>((resolve) => (release = resolve)));
+    await group.idle();
+    let done = false;
+    void group.submit([1]);
+    const idle = group.idle().then(() => (done = true));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(done).toBe(false);
+    release();
+    await idle;
+    expect(done).toBe(true);
+  });
+
   it('splits a merged call larger than maxItems into calls of that size', async () => {
     const calls: number[][] = [];
     const group = new GroupCommit<number>(async (items) => void calls.push([...items]), 2);

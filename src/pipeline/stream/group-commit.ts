@@ -8,6 +8,7 @@ export class GroupCommit<T> {
   private queued: T[] = [];
   private waiters: Array<{ resolve: () => void; reject: (err: unknown) => void }> = [];
   private running = false;
+  private idleWaiters: Array<() => void> = [];
 
   /** `maxItems` caps one shared call; more items go out in calls of that size, one after another. */
   constructor(
@@ -39,6 +40,13 @@ export class GroupCommit<T> {
       }
     }
     this.running = false;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  /** Resolves once every call submitted so far has finished (at once when none is queued or running). */
+  idle(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private async runInParts(items: readonly T[]): Promise<void> {

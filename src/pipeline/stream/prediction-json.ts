@@ -8,24 +8,31 @@ import type { DeadLetter, PredictionRecord } from './stream-contracts.js';
 const encoder = new TextEncoder();
 
 export function predictionRecordJson(record: PredictionRecord): Uint8Array {
-  return encoder.encode(
-    `{"message_id":${JSON.stringify(record.messageId)},"instance":${record.instance},"prediction":${record.prediction},` +
-      `"model_name":${JSON.stringify(record.modelName)},"model_version":${record.modelVersion},` +
-      `"event_time_ms":${record.eventTimeMs},"prediction_time_ms":${record.predictionTimeMs}}`,
-  );
+  return encoder.encode(predictionRecordText(record));
 }
 
 export function deadLetterJson(letter: DeadLetter): Uint8Array {
-  return encoder.encode(
-    JSON.stringify({
-      message_id: letter.messageId,
-      body: letter.body,
-      error: letter.error,
-      deliveries: letter.deliveries,
-      event_time_ms: letter.eventTimeMs,
-      failed_time_ms: letter.failedTimeMs,
-    }),
+  return encoder.encode(deadLetterText(letter));
+}
+
+/** The same JSON as text, for writers that join many records before encoding them once (stdout). */
+export function predictionRecordText(record: PredictionRecord): string {
+  return (
+    `{"message_id":${JSON.stringify(record.messageId)},"instance":${record.instance},"prediction":${record.prediction},` +
+    `"model_name":${JSON.stringify(record.modelName)},"model_version":${record.modelVersion},` +
+    `"event_time_ms":${record.eventTimeMs},"prediction_time_ms":${record.predictionTimeMs}}`
   );
+}
+
+export function deadLetterText(letter: DeadLetter): string {
+  return JSON.stringify({
+    message_id: letter.messageId,
+    body: letter.body,
+    error: letter.error,
+    deliveries: letter.deliveries,
+    event_time_ms: letter.eventTimeMs,
+    failed_time_ms: letter.failedTimeMs,
+  });
 }
 
 /**

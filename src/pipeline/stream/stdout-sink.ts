@@ -9,11 +9,10 @@
  * message may be printed twice; readers that need exactly one line per message keep the first per message_id.
  */
 import type { Writable } from 'node:stream';
-import { deadLetterJson, predictionRecordJson } from './prediction-json.js';
+import { deadLetterText, predictionRecordText } from './prediction-json.js';
 import type { DeadLetter, PredictionRecord, StreamSink } from './stream-contracts.js';
 
 export const DEFAULT_REMEMBER_IDS = 100_000;
-const NEWLINE = new Uint8Array([10]);
 
 export class StdoutSink implements StreamSink {
   readonly display = 'stdout';
@@ -27,13 +26,13 @@ export class StdoutSink implements StreamSink {
 
   async write(records: readonly PredictionRecord[]): Promise<void> {
     const fresh = records.filter((r) => !this.seen.has(`p:${r.messageId}`));
-    await this.print(fresh.map(predictionRecordJson));
+    await this.print(fresh.map(predictionRecordText));
     this.remember(fresh.map((r) => `p:${r.messageId}`));
   }
 
   async writeDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
     const fresh = letters.filter((l) => !this.seen.has(`d:${l.messageId}`));
-    await this.print(fresh.map(deadLetterJson));
+    await this.print(fresh.map(deadLetterText));
     this.remember(fresh.map((l) => `d:${l.messageId}`));
   }
 
@@ -48,16 +47,10 @@ export class StdoutSink implements StreamSink {
     }
   }
 
-  private print(lines: readonly Uint8Array[]): Promise<void> {
+  /** One write for all the lines, encoded once. */
+  private print(lines: readonly string[]): Promise<void> {
     if (lines.length === 0) return Promise.resolve();
-    const size = lines.reduce((n, l) => n + l.length + 1, 0);
-    const chunk = new Uint8Array(size);
-    let at = 0;
-    for (const line of lines) {
-      chunk.set(line, at);
-      chunk.set(NEWLINE, at + line.length);
-      at += line.length + 1;
-    }
+    const chunk = Buffer.from(`${lines.join('\n')}\n`);
     return new Promise((resolve, reject) => {
       this.out.write(chunk, (err) => (err === undefined || err === null ? resolve() : reject(err)));
     });

@@ -187,6 +187,7 @@ export class StreamRunner {
       // Whatever ended the loop, windows already read are finished (or left unacknowledged) before returning.
       this.shutdown.abort();
       await Promise.all(this.inFlight);
+      await context.ack.idle();
       if (progress !== undefined) clearInterval(progress);
     }
     const summary: StreamSummary = { ...this.counters, elapsedMs: performance.now() - started, reason };

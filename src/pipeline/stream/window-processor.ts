@@ -173,7 +173,7 @@ async function writeRecords(context: WindowContext, items: readonly Unwritten[])
   context.counters.predicted += items.length;
   context.metrics?.done.inc({ outcome: 'predicted' }, items.length);
   if (context.metrics !== undefined) for (const { record } of items) context.metrics.endToEndLatency.observe(Math.max(0, record.predictionTimeMs - record.eventTimeMs) / 1000);
-  await acknowledge(context, items.map((i) => i.message));
+  acknowledge(context, items.map((i) => i.message));
   return undefined;
 }
 
@@ -197,19 +197,26 @@ async function writeDeadLetters(context: WindowContext, failed: readonly Failed[
     context.logger.log('warn', 'stream_dead_letter', { message_id: letter.messageId, error: letter.error, deliveries: letter.deliveries, window: windowSize });
   }
   context.metrics?.done.inc({ outcome: 'dead_lettered' }, letters.length);
-  await acknowledge(context, failed.map((f) => f.message));
+  acknowledge(context, failed.map((f) => f.message));
 }
 
-async function acknowledge(context: WindowContext, messages: readonly StreamMessage[]): Promise<void> {
-  try {
-    await context.ack.submit(messages);
-    context.counters.acked += messages.length;
-    context.metrics?.acked.inc(messages.length);
-  } catch (err) {
-    // Harmless for correctness: the broker delivers them again and the sink ignores the repeat.
-    context.metrics?.ackFailures.inc(messages.length);
-    context.logger.log('warn', 'stream_ack_failed', { messages: messages.length, error: toServingError(err).message });
-  }
+/**
+ * Hands the messages to the shared acknowledgement and returns without waiting for it: the window's slot is
+ * free as soon as its rows are stored, and acknowledgements made meanwhile go out together. The runner waits
+ * for the last ones before it returns.
+ */
+function acknowledge(context: WindowContext, messages: readonly StreamMessage[]): void {
+  void context.ack.submit(messages).then(
+    () => {
+      context.counters.acked += messages.length;
+      context.metrics?.acked.inc(messages.length);
+    },
+    (err: unknown) => {
+      // Harmless for correctness: the broker delivers them again and the sink ignores the repeat.
+      context.metrics?.ackFailures.inc(messages.length);
+      context.logger.log('warn', 'stream_ack_failed', { messages: messages.length, error: toServingError(err).message });
+    },
+  );
 }
 
 function recordOf(model: StreamModel, item: Pending, prediction: string, predictionTimeMs: number): PredictionRecord {
