@@ -5,8 +5,8 @@ import { lengthDelimitedSize, WIRE_LEN, WireReader, WireWriter } from '../../ten
 import { planTensorProto, type TensorProtoEncoding, type TensorProtoPlan } from '../../tensor/tensor-proto.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { modelSpecMessage } from './model-spec-message.js';
-import { objectCodec, type MessageCodec } from './proto-service.js';
-import { servingType } from './serving-protos.js';
+import { decodeModelSpec, encodeModelSpec } from './model-spec-wire.js';
+import type { MessageCodec } from './proto-service.js';
 import type { ModelSpecMessage } from './tf-serving-messages.js';
 
 /** A decoded PredictRequest; the tensors stay serialized until the signature says what they should be. */
@@ -37,10 +37,6 @@ const utf8Decoder = new TextDecoder();
 const utf8Encoder = new TextEncoder();
 const EMPTY: Uint8Array = new Uint8Array(0);
 
-let modelSpecCodec: MessageCodec<ModelSpecMessage> | undefined;
-const modelSpecs = (): MessageCodec<ModelSpecMessage> =>
-  (modelSpecCodec ??= objectCodec<ModelSpecMessage>(servingType('tensorflow.serving.ModelSpec')));
-
 export function decodePredictRequest(bytes: Uint8Array): PredictRequestMessage {
   const r = new WireReader(bytes);
   let modelSpec: ModelSpecMessage | undefined;
@@ -54,7 +50,7 @@ export function decodePredictRequest(bytes: Uint8Array): PredictRequestMessage {
       continue;
     }
     const payload = r.bytes();
-    if (field === F_MODEL_SPEC_REQUEST) modelSpec = modelSpecs().decode(payload);
+    if (field === F_MODEL_SPEC_REQUEST) modelSpec = decodeModelSpec(payload);
     else if (field === F_INPUTS) {
       const { key, value } = readMapEntry(payload);
       // Map semantics: a repeated key keeps its last value.
@@ -89,7 +85,7 @@ export function encodePredictResponse(result: PredictResult, encoding: TensorPro
     entries.push({ key, tensor: plan, size });
     total += lengthDelimitedSize(F_OUTPUTS, size);
   }
-  const spec = modelSpecs().encode(modelSpecMessage(result.modelSpec));
+  const spec = encodeModelSpec(modelSpecMessage(result.modelSpec));
   total += lengthDelimitedSize(F_MODEL_SPEC_RESPONSE, spec.length);
   const w = new WireWriter(total);
   for (const entry of entries) {

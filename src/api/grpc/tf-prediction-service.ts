@@ -51,8 +51,10 @@ export function tfPredictionService(
       logger,
       measured('Predict', (r) => r.modelSpec.version, async (request, call) => {
         const modelSpec = modelSpecFromMessage(requireModelSpec(request.model_spec));
+        // Field by field: an object spread costs microseconds per call here.
         return predictor.predict({
-          ...call,
+          deadline: call.deadline,
+          signal: call.signal,
           modelSpec,
           outputFilter: request.output_filter,
           inputs: (signature) => decodePredictInputs(request.inputs, signature),
