@@ -1,7 +1,10 @@
 // The runs of bench/stream-redis.ts: a millrace stream worker or the raw consumer loop, each a child process
 // against one redis-server, either draining a full stream (maximum throughput) or keeping up with a publisher
-// at a fixed rate (latency). Worker times come from its sink stream (prediction_time_ms, event_time_ms).
+// at a fixed rate (latency). A worker is done when its consumer group has read every entry and has none
+// pending; its times come from its sink rows (prediction_time_ms, event_time_ms), in a Redis stream or in a
+// file of JSON lines (`--sink stdout` redirected).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
@@ -29,6 +32,9 @@ export interface BenchContext {
   readonly bodies: readonly string[];
   readonly maxInFlight: number;
   readonly rawCount: number;
+  /** Where the worker writes: a Redis stream next to its source, or stdout into a file in `workDir`. */
+  readonly sink: 'redis' | 'file';
+  readonly workDir: string;
 }
 
 export interface MaxRun {
@@ -67,22 +73,21 @@ export async function latencyAtRate(c: BenchContext, contender: Contender, rate:
   const worker = startWorker(c, contender, stream);
   await worker.ready;
   await simulate(c, stream, rate, messages);
-  await waitUntil(async () => (await c.redis.xlen(`${stream}:out`)) >= messages, 120_000, `${contender.name}: ${messages} rows in the sink`);
+  await waitUntil(async () => (await groupProgress(c.redis, stream)).done >= messages, 120_000, `${contender.name}: ${messages} messages done`);
   await worker.stop();
-  const rows = await sinkTimes(c.redis, `${stream}:out`);
+  const rows = await worker.rows();
   return { messages, targetRate: rate, ...percentiles(rows.map((r) => r.predictionMs - r.eventMs)) };
 }
 
 async function workerMax(c: BenchContext, contender: Contender, stream: string, messages: number): Promise<MaxRun> {
-  const out = `${stream}:out`;
   const worker = startWorker(c, contender, stream);
-  await waitUntil(async () => (await c.redis.xlen(out)) > 0, 60_000, `${contender.name}: first row`);
-  const startCount = await c.redis.xlen(out);
-  const [cpuA, redisA] = await Promise.all([readCpuTime(worker.child.pid!), redisCpuSeconds(c.redis)]);
-  await waitUntil(async () => (await c.redis.xlen(out)) >= messages, 600_000, `${contender.name}: ${messages} rows`);
+  await waitUntil(async () => (await groupProgress(c.redis, stream)).read > 0, 60_000, `${contender.name}: first read`);
+  const [cpuA, redisA, progressA] = await Promise.all([readCpuTime(worker.child.pid!), redisCpuSeconds(c.redis), groupProgress(c.redis, stream)]);
+  await waitUntil(async () => (await groupProgress(c.redis, stream)).done >= messages, 600_000, `${contender.name}: ${messages} messages done`);
   const [cpuB, redisB] = await Promise.all([readCpuTime(worker.child.pid!), redisCpuSeconds(c.redis)]);
   await worker.stop();
-  const rows = await sinkTimes(c.redis, out);
+  const rows = await worker.rows();
+  const startCount = progressA.done;
   if (rows.length !== messages || new Set(rows.map((r) => r.id)).size !== messages) throw new Error(`${contender.name}: ${rows.length} rows in the sink, expected ${messages} distinct`);
   let first = Infinity;
   let last = -Infinity;
@@ -141,19 +146,31 @@ function startRaw(c: BenchContext, stream: string, messages: number): { ready: P
   return { ready, result };
 }
 
+interface SinkRow {
+  readonly id: string;
+  readonly eventMs: number;
+  readonly predictionMs: number;
+}
+
 interface WorkerProcess {
   readonly child: ChildProcess;
   readonly ready: Promise<void>;
   stop(): Promise<void>;
+  /** The sink's rows (after stop). */
+  rows(): Promise<SinkRow[]>;
 }
 
 function startWorker(c: BenchContext, contender: Contender, stream: string): WorkerProcess {
+  const outFile = join(c.workDir, `${stream}.jsonl`);
+  const sink = c.sink === 'redis' ? `${c.redisUrl}/${stream}:out` : 'stdout';
   const args = [
-    MILLRACE_CLI, 'stream', '--source', `${c.redisUrl}/${stream}?group=bench`, '--model', FLIGHTS_MODEL, '--sink', `${c.redisUrl}/${stream}:out`,
+    MILLRACE_CLI, 'stream', '--source', `${c.redisUrl}/${stream}?group=bench`, '--model', FLIGHTS_MODEL, '--sink', sink,
     '--window_size', String(contender.windowSize), '--window_ms', String(contender.windowMs), '--max_in_flight', String(c.maxInFlight),
     '--progress_interval_seconds', '0',
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const out = c.sink === 'file' ? openSync(outFile, 'w') : 'ignore';
+  const child = spawn(process.execPath, args, { stdio: ['ignore', out, 'pipe'] });
+  if (typeof out === 'number') closeSync(out);
   let err = '';
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
@@ -173,6 +190,7 @@ function startWorker(c: BenchContext, contender: Contender, stream: string): Wor
       const code = await exited;
       if (code !== 0) throw new Error(`${contender.name}: worker exited with ${code} after SIGTERM`);
     },
+    rows: async () => (c.sink === 'redis' ? sinkTimes(c.redis, `${stream}:out`) : fileTimes(outFile)),
   };
 }
 
@@ -195,8 +213,28 @@ async function fill(c: BenchContext, stream: string, messages: number): Promise<
   }
 }
 
-async function sinkTimes(redis: Redis, stream: string): Promise<Array<{ id: string; eventMs: number; predictionMs: number }>> {
-  const rows: Array<{ id: string; eventMs: number; predictionMs: number }> = [];
+/** Entries read by the worker's group, and those done (read and acknowledged). */
+async function groupProgress(redis: Redis, stream: string): Promise<{ read: number; done: number }> {
+  const groups = (await redis.xinfo('GROUPS', stream).catch(() => [])) as unknown[][];
+  const group = groups.find((g) => g[1] === 'bench');
+  if (group === undefined) return { read: 0, done: 0 };
+  const field = (name: string): number => Number(group[group.indexOf(name) + 1] ?? 0);
+  const read = field('entries-read');
+  return { read, done: read - field('pending') };
+}
+
+function fileTimes(file: string): SinkRow[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      const r = JSON.parse(line) as { message_id: string; event_time_ms: number; prediction_time_ms: number };
+      return { id: r.message_id, eventMs: r.event_time_ms, predictionMs: r.prediction_time_ms };
+    });
+}
+
+async function sinkTimes(redis: Redis, stream: string): Promise<SinkRow[]> {
+  const rows: SinkRow[] = [];
   let start = '-';
   for (;;) {
     const entries = await redis.xrange(stream, start, '+', 'COUNT', 10_000);

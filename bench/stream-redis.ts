@@ -19,6 +19,7 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'max-in-flight', default: '4', help: 'millrace stream --max_in_flight' },
   { name: 'raw-count', default: '128', help: 'COUNT of each XREADGROUP of the raw loop' },
   { name: 'latency-seconds', default: '10', help: 'length of each half-rate (latency) run' },
+  { name: 'sink', default: 'redis', help: 'where the workers write: redis (a stream on the same server) or file (--sink stdout into a file)' },
 ];
 const ENV_PREFIX = 'STREAM_BENCH';
 
@@ -73,6 +74,8 @@ async function main(): Promise<number> {
   const windowSizes = list(flags.get('window-sizes')!, 'window-sizes').map((w) => positiveInt(w, 'window-sizes'));
   const windowMs = nonNegativeInt(flags.get('window-ms')!, 'window-ms');
   const latencySeconds = positiveInt(flags.get('latency-seconds')!, 'latency-seconds');
+  const sink = flags.get('sink')!;
+  if (sink !== 'redis' && sink !== 'file') throw new OptionError(`--sink must be redis or file, got "${sink}"`);
   const contenders: Contender[] = [
     { name: 'raw XREADGROUP+XACK', windowSize: undefined, windowMs: 0 },
     ...windowSizes.map((w) => ({ name: w === 1 ? 'millrace window 1' : `millrace window ${w}/${windowMs}ms`, windowSize: w, windowMs: w === 1 ? 0 : windowMs })),
@@ -92,6 +95,8 @@ async function main(): Promise<number> {
       bodies,
       maxInFlight: positiveInt(flags.get('max-in-flight')!, 'max-in-flight'),
       rawCount: positiveInt(flags.get('raw-count')!, 'raw-count'),
+      sink,
+      workDir: work,
     };
     process.stderr.write(`machine: ${cpus()[0]?.model.trim()}, ${availableParallelism()} cores, load average ${loadavg()[0]?.toFixed(2)} before the run; node ${process.version}\n`);
     const maxRuns = new Map<Contender, MaxRun>();
@@ -109,7 +114,7 @@ async function main(): Promise<number> {
       rows.push({ contender, max, latency });
     }
     const raw = rows.find((r) => r.contender.windowSize === undefined);
-    process.stdout.write(`\nRedis Streams, ${messages} messages per maximum run, flights model (examples/models/flights, newest version), sink: a Redis stream; max_in_flight ${context.maxInFlight}; load average now ${loadavg()[0]?.toFixed(2)}\n\n`);
+    process.stdout.write(`\nRedis Streams, ${messages} messages per maximum run, flights model (examples/models/flights, newest version), sink: ${sink === 'redis' ? 'a Redis stream on the same server' : 'JSON lines on stdout, into a file'}; max_in_flight ${context.maxInFlight}; load average now ${loadavg()[0]?.toFixed(2)}\n\n`);
     process.stdout.write(`${table(rows, raw)}\n\n`);
     let pass = true;
     for (const r of rows) {

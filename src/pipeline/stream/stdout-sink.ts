@@ -16,8 +16,10 @@ export const DEFAULT_REMEMBER_IDS = 100_000;
 
 export class StdoutSink implements StreamSink {
   readonly display = 'stdout';
-  /** Insertion-ordered, so the oldest id is the first to forget. */
   private readonly seen = new Set<string>();
+  /** The remembered keys in the order they came, as a ring: the slot to reuse next holds the oldest. */
+  private readonly ring: string[] = [];
+  private next = 0;
 
   constructor(
     private readonly out: Writable = process.stdout,
@@ -40,10 +42,15 @@ export class StdoutSink implements StreamSink {
 
   /** Only after the write succeeded: a failed write must print its lines on the retry. */
   private remember(keys: readonly string[]): void {
-    for (const key of keys) this.seen.add(key);
-    for (const key of this.seen) {
-      if (this.seen.size <= this.rememberIds) break;
-      this.seen.delete(key);
+    for (const key of keys) {
+      if (this.rememberIds <= 0) return;
+      if (this.ring.length < this.rememberIds) this.ring.push(key);
+      else {
+        this.seen.delete(this.ring[this.next]!);
+        this.ring[this.next] = key;
+        this.next = (this.next + 1) % this.rememberIds;
+      }
+      this.seen.add(key);
     }
   }
 
