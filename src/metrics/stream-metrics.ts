@@ -21,7 +21,7 @@ export class StreamMetrics {
   readonly acked: Counter;
   readonly ackFailures: Counter;
   readonly windowSize: Histogram;
-  /** From the first message of a window received to the whole window acknowledged. */
+  /** From the first message of a window read to every message of it stored or dead-lettered. */
   readonly windowLatency: Histogram;
   readonly endToEndLatency: Histogram;
   readonly windowsInFlight: Gauge;
@@ -47,7 +47,7 @@ export class StreamMetrics {
     this.windowSize = new Histogram({ name: 'millrace_stream_window_size', help: 'Messages per window.', buckets: WINDOW_SIZE_BUCKETS, registers });
     this.windowLatency = new Histogram({
       name: 'millrace_stream_window_latency_seconds',
-      help: 'From the first message of a window received to the whole window acknowledged.',
+      help: 'From the first message of a window read to every message of it stored in the sink or dead-lettered.',
       buckets: LATENCY_BUCKETS_SECONDS,
       registers,
     });

@@ -1,12 +1,25 @@
 /**
- * Publishes message bodies to a Redis stream (`redis://host:port/STREAM`): one `XADD STREAM * data <body>` per
- * body, pipelined, so the entry ids (and with them the event times) are Redis's clock at arrival.
+ * Publishes message bodies to a Redis stream (`redis://host:port/STREAM`), each as an entry with the body in
+ * field `data` and an id from Redis's clock, so the event time is when Redis took it. A batch is one Lua
+ * script call that XADDs its bodies in order: one command for the client to send instead of one per body,
+ * which is what lets `millrace simulate` publish tens of thousands of messages a second from one core.
  */
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { connectRedis, redisError } from './redis-connection.js';
 import { parseRedisStreamUrl, type RedisStreamUrl } from './redis-stream-url.js';
 import { REDIS_BODY_FIELD } from './redis-stream-source.js';
 import type { StreamPublisher } from './stream-publisher.js';
+
+// KEYS[1]: the stream. ARGV[1]: the body field's name; ARGV[2]: the bodies as a JSON array of strings.
+const APPEND_ALL = `
+local field = ARGV[1]
+for _, body in ipairs(cjson.decode(ARGV[2])) do
+  redis.call('XADD', KEYS[1], '*', field, body)
+end
+return 1
+`;
+const APPEND_ALL_SHA = createHash('sha1').update(APPEND_ALL).digest('hex');
 
 export class RedisStreamPublisher implements StreamPublisher {
   readonly display: string;
@@ -25,11 +38,15 @@ export class RedisStreamPublisher implements StreamPublisher {
 
   async publish(bodies: readonly string[]): Promise<void> {
     if (bodies.length === 0) return;
-    const pipeline = this.client.pipeline();
-    for (const body of bodies) pipeline.xadd(this.url.stream, '*', REDIS_BODY_FIELD, body);
-    const results = await pipeline.exec();
-    const failed = results?.find(([err]) => err !== null);
-    if (failed !== undefined) throw redisError(this.url, 'XADD', failed[0]);
+    const args = [REDIS_BODY_FIELD, Buffer.from(JSON.stringify(bodies))];
+    try {
+      await this.client.evalsha(APPEND_ALL_SHA, 1, this.url.stream, ...args).catch((err: Error) => {
+        if (!err.message.startsWith('NOSCRIPT')) throw err;
+        return this.client.eval(APPEND_ALL, 1, this.url.stream, ...args);
+      });
+    } catch (err) {
+      throw redisError(this.url, 'XADD', err);
+    }
   }
 
   async close(): Promise<void> {
