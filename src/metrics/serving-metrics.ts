@@ -6,6 +6,11 @@ const LATENCY_BUCKETS_MICROS = Array.from({ length: 33 }, (_, i) => 10 * 1.8 ** 
 /** Batch-size buckets: powers of two up to 2^16, so mean and tail batch sizes both read well. */
 const BATCH_SIZE_BUCKETS = Array.from({ length: 17 }, (_, i) => 2 ** i);
 
+interface SuccessSeries {
+  readonly ok: CounterChild;
+  readonly latency: HistogramChild;
+}
+
 /**
  * The server's metrics, under TF Serving's names (`/tensorflow/serving/request_count` becomes
  * `:tensorflow:serving:request_count` in Prometheus text) so existing dashboards keep working, with
@@ -24,6 +29,8 @@ export class ServingMetrics {
 
   /** Children by label values, so a request looks its series up once, with one Map access. */
   private readonly childCache: Map<string, CounterChild | HistogramChild>;
+  /** entrypoint → API → model → version → the series a success updates. */
+  private readonly successCache = new Map<string, Map<string, Map<string, Map<number | undefined, SuccessSeries>>>>();
 
   constructor(options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -83,6 +90,29 @@ export class ServingMetrics {
     });
     this.childCache = new Map();
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
+  }
+
+  /**
+   * One successful request: request_count with status OK and its request_latency, in microseconds. The pair of
+   * series is found through nested maps of the label values (no key string to build per request).
+   */
+  countSuccess(modelName: string, version: number | undefined, api: string, entrypoint: string, micros: number): void {
+    let byApi = this.successCache.get(entrypoint);
+    if (byApi === undefined) this.successCache.set(entrypoint, (byApi = new Map()));
+    let byModel = byApi.get(api);
+    if (byModel === undefined) byApi.set(api, (byModel = new Map()));
+    let byVersion = byModel.get(modelName);
+    if (byVersion === undefined) byModel.set(modelName, (byVersion = new Map()));
+    let series = byVersion.get(version);
+    if (series === undefined) {
+      series = {
+        ok: this.requestCount.labels({ model_name: modelName, status: 'OK', entrypoint }),
+        latency: this.requestLatency.labels({ model_name: modelName, model_version: version === undefined ? '' : String(version), API: api, entrypoint }),
+      };
+      byVersion.set(version, series);
+    }
+    series.ok.inc();
+    series.latency.observe(micros);
   }
 
   /** Counts one request under TF Serving's request_count. */
