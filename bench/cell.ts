@@ -17,6 +17,12 @@ export interface RunResult {
   readonly errors: number;
   /** Rows per model run over the run: measured for a batching server, fixed for the compute limit, else undefined. */
   readonly meanBatchSize: number | undefined;
+  /**
+   * Server CPU time (all its threads, user + system, from /proc) per answered request over the measured run,
+   * in microseconds; undefined for the in-process compute limit. Unlike req/s, it barely moves when other
+   * processes share the machine.
+   */
+  readonly serverMicrosPerRequest?: number | undefined;
 }
 
 export interface CellResult extends CellKey {
@@ -30,12 +36,14 @@ export interface CellSummary extends CellKey {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly meanBatchSize: number | undefined;
+  readonly serverMicrosPerRequest: number | undefined;
   /** Summed over every run: any is a red flag, so none are hidden by a median. */
   readonly errors: number;
 }
 
 export function summarize(cell: CellResult): CellSummary {
   const batchSizes = cell.runs.flatMap((r) => (r.meanBatchSize === undefined ? [] : [r.meanBatchSize]));
+  const cpu = cell.runs.flatMap((r) => (r.serverMicrosPerRequest === undefined ? [] : [r.serverMicrosPerRequest]));
   return {
     target: cell.target,
     concurrency: cell.concurrency,
@@ -46,6 +54,7 @@ export function summarize(cell: CellResult): CellSummary {
     p50Ms: median(cell.runs.map((r) => r.p50Ms)),
     p99Ms: median(cell.runs.map((r) => r.p99Ms)),
     meanBatchSize: batchSizes.length === 0 ? undefined : median(batchSizes),
+    serverMicrosPerRequest: cpu.length === 0 ? undefined : median(cpu),
     errors: cell.runs.reduce((sum, r) => sum + r.errors, 0),
   };
 }

@@ -13,7 +13,7 @@ export interface Baselines {
   readonly computeLimit: string;
 }
 
-const COLUMNS = ['target', 'conc', 'rows/req', 'req/s', 'rows/s', 'p50 ms', 'p99 ms', 'mean batch', 'errors', 'vs http', 'vs naive', 'vs compute'] as const;
+const COLUMNS = ['target', 'conc', 'rows/req', 'req/s', 'rows/s', 'p50 ms', 'p99 ms', 'mean batch', 'server µs/req', 'errors', 'vs http', 'vs naive', 'vs compute'] as const;
 // Text columns left-aligned, numbers right-aligned.
 const LEFT_ALIGNED = new Set<string>(['target']);
 
@@ -33,6 +33,7 @@ function row(cell: CellSummary, summaries: readonly CellSummary[], baselines: Ba
     cell.p50Ms.toFixed(3),
     cell.p99Ms.toFixed(3),
     cell.meanBatchSize === undefined ? '-' : cell.meanBatchSize.toFixed(1),
+    cell.serverMicrosPerRequest === undefined ? '-' : cell.serverMicrosPerRequest.toFixed(1),
     String(cell.errors),
     ratio(cell, summaries, baselines.httpLimit, (s) => s.requestsPerSecond),
     ratio(cell, summaries, baselines.naive, (s) => s.requestsPerSecond),
@@ -82,6 +83,7 @@ export function formatReport(summaries: readonly CellSummary[], context: ReportC
     '',
     `req/s, rows/s, p50, p99, mean batch: ${statistic}. errors: non-2xx responses + socket errors, summed over runs.`,
     `mean batch: rows per model run during the cell (from the server's batch counters); for ${baselines.computeLimit}, the B it ran.`,
+    `server µs/req: the server process's CPU time (all threads, from /proc) per answered request; ${statistic}.`,
     `${baselines.computeLimit}: p50/p99 are of one session.run; req/s = rows/s / rows/req.`,
     `vs http: req/s / ${baselines.httpLimit} req/s at the same conc and rows/req. vs naive: req/s / ${baselines.naive} req/s likewise.`,
     `vs compute: rows/s / ${baselines.computeLimit} rows/s likewise.`,

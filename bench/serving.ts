@@ -43,8 +43,9 @@ interface Started {
 
 function describeRun(repeat: number, opts: BenchOptions, target: string, concurrency: number, rows: number, r: RunResult): string {
   const batch = r.meanBatchSize === undefined ? '' : `, mean batch ${r.meanBatchSize.toFixed(1)}`;
+  const cpu = r.serverMicrosPerRequest === undefined ? '' : `, server ${r.serverMicrosPerRequest.toFixed(1)} µs/req`;
   const errors = r.errors > 0 ? `, ${r.errors} ERRORS` : '';
-  return `run ${repeat}/${opts.repeat} ${target} conc=${concurrency} rows=${rows}: ${r.requestsPerSecond.toFixed(0)} req/s, ${r.rowsPerSecond.toFixed(0)} rows/s, p50 ${r.p50Ms.toFixed(3)} ms, p99 ${r.p99Ms.toFixed(3)} ms${batch}${errors}`;
+  return `run ${repeat}/${opts.repeat} ${target} conc=${concurrency} rows=${rows}: ${r.requestsPerSecond.toFixed(0)} req/s, ${r.rowsPerSecond.toFixed(0)} rows/s, p50 ${r.p50Ms.toFixed(3)} ms, p99 ${r.p99Ms.toFixed(3)} ms${batch}${cpu}${errors}`;
 }
 
 async function main(): Promise<number> {

@@ -16,6 +16,6 @@ export const bareHttp: Target = {
       args: [fileURLToPath(new URL('./bare-http-server.js', import.meta.url)), String(port)],
       isReady: () => answersHttp(url),
     });
-    return { predictUrl: url, stop: () => server.stop() };
+    return { predictUrl: url, pid: server.pid, stop: () => server.stop() };
   },
 };

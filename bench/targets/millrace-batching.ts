@@ -29,6 +29,7 @@ export const millraceBatching: Target = {
     const { baseUrl, predictUrl, server } = await startMillrace(NAME, repository, flags);
     return {
       predictUrl,
+      pid: server.pid,
       batchCounters: () => readBatchCounters(`${baseUrl}${PROMETHEUS_PATH}`, MODEL_NAME),
       stop: () => server.stop(),
     };

@@ -10,6 +10,6 @@ export const millrace: Target = {
   computesModel: true,
   async start(repository, settings) {
     const { predictUrl, server } = await startMillrace(NAME, repository, [`--tensorflow_intra_op_parallelism=${settings.intraOpThreads}`]);
-    return { predictUrl, stop: () => server.stop() };
+    return { predictUrl, pid: server.pid, stop: () => server.stop() };
   },
 };

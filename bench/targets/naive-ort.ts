@@ -16,6 +16,6 @@ export const naiveOrt: Target = {
       args: [fileURLToPath(new URL('./naive-ort-server.js', import.meta.url)), repository.modelFile, String(port)],
       isReady: () => answersHttp(url),
     });
-    return { predictUrl: url, stop: () => server.stop() };
+    return { predictUrl: url, pid: server.pid, stop: () => server.stop() };
   },
 };

@@ -22,6 +22,8 @@ export interface ServerSettings {
 export interface RunningTarget {
   /** Where wrk POSTs the predict body. */
   readonly predictUrl: string;
+  /** The server process, whose CPU time the bench reads from /proc around each measured run. */
+  readonly pid?: number;
   /** Cumulative rows and batches the server has run, for targets that batch. */
   readonly batchCounters?: () => Promise<BatchCounters>;
   stop(): Promise<void>;
