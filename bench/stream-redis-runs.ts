@@ -61,22 +61,34 @@ export async function maxThroughput(c: BenchContext, contender: Contender, messa
   return contender.windowSize === undefined ? rawMax(c, stream, messages) : workerMax(c, contender, stream, messages);
 }
 
-export async function latencyAtRate(c: BenchContext, contender: Contender, rate: number, messages: number): Promise<LatencyRun> {
+/**
+ * A warm-up of `warmup` messages at the rate first (the consumer's code is not yet compiled and its first
+ * model calls are slow: the latency of a cold start is not the latency of a running worker), then `messages`
+ * more, whose latencies are the result.
+ */
+export async function latencyAtRate(c: BenchContext, contender: Contender, rate: number, messages: number, warmup: number): Promise<LatencyRun> {
   const stream = `rate-${++runNo}`;
+  const total = warmup + messages;
   if (contender.windowSize === undefined) {
-    const raw = startRaw(c, stream, messages);
+    const raw = startRaw(c, stream, total);
     await raw.ready;
+    if (warmup > 0) await simulate(c, stream, rate, warmup);
+    await waitUntil(async () => (await groupProgress(c.redis, stream, 'raw')).done >= warmup, 120_000, `raw: warm-up`);
+    raw.child.stdin!.write(`measure ${Date.now()}\n`);
     await simulate(c, stream, rate, messages);
     const result = await raw.result;
     return { messages, targetRate: rate, ...percentiles(result.latencies) };
   }
   const worker = startWorker(c, contender, stream);
   await worker.ready;
+  if (warmup > 0) await simulate(c, stream, rate, warmup);
+  await waitUntil(async () => (await groupProgress(c.redis, stream)).done >= warmup, 120_000, `${contender.name}: warm-up`);
+  const measureFrom = Date.now();
   await simulate(c, stream, rate, messages);
-  await waitUntil(async () => (await groupProgress(c.redis, stream)).done >= messages, 120_000, `${contender.name}: ${messages} messages done`);
+  await waitUntil(async () => (await groupProgress(c.redis, stream)).done >= total, 120_000, `${contender.name}: ${total} messages done`);
   await worker.stop();
-  const rows = await worker.rows();
-  return { messages, targetRate: rate, ...percentiles(rows.map((r) => r.predictionMs - r.eventMs)) };
+  const rows = (await worker.rows()).filter((r) => r.eventMs >= measureFrom);
+  return { messages: rows.length, targetRate: rate, ...percentiles(rows.map((r) => r.predictionMs - r.eventMs)) };
 }
 
 async function workerMax(c: BenchContext, contender: Contender, stream: string, messages: number): Promise<MaxRun> {
@@ -126,8 +138,8 @@ interface RawResult {
   readonly latencies: number[];
 }
 
-function startRaw(c: BenchContext, stream: string, messages: number): { ready: Promise<void>; result: Promise<RawResult> } {
-  const child = spawn(process.execPath, [RAW_SCRIPT, String(c.redisPort), stream, 'raw', String(c.rawCount), String(messages)], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startRaw(c: BenchContext, stream: string, messages: number): { child: ChildProcess; ready: Promise<void>; result: Promise<RawResult> } {
+  const child = spawn(process.execPath, [RAW_SCRIPT, String(c.redisPort), stream, 'raw', String(c.rawCount), String(messages)], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   let markReady: () => void = () => undefined;
@@ -143,7 +155,7 @@ function startRaw(c: BenchContext, stream: string, messages: number): { ready: P
       else resolve(JSON.parse(out.slice('ready\n'.length)) as RawResult);
     }),
   );
-  return { ready, result };
+  return { child, ready, result };
 }
 
 interface SinkRow {
@@ -214,9 +226,9 @@ async function fill(c: BenchContext, stream: string, messages: number): Promise<
 }
 
 /** Entries read by the worker's group, and those done (read and acknowledged). */
-async function groupProgress(redis: Redis, stream: string): Promise<{ read: number; done: number }> {
+async function groupProgress(redis: Redis, stream: string, name = 'bench'): Promise<{ read: number; done: number }> {
   const groups = (await redis.xinfo('GROUPS', stream).catch(() => [])) as unknown[][];
-  const group = groups.find((g) => g[1] === 'bench');
+  const group = groups.find((g) => g[1] === name);
   if (group === undefined) return { read: 0, done: 0 };
   const field = (name: string): number => Number(group[group.indexOf(name) + 1] ?? 0);
   const read = field('entries-read');

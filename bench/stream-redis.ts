@@ -19,6 +19,7 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'max-in-flight', default: '4', help: 'millrace stream --max_in_flight' },
   { name: 'raw-count', default: '128', help: 'COUNT of each XREADGROUP of the raw loop' },
   { name: 'latency-seconds', default: '10', help: 'length of each half-rate (latency) run' },
+  { name: 'warmup-seconds', default: '3', help: 'unmeasured publishing at the same rate before each latency run' },
   { name: 'sink', default: 'redis', help: 'where the workers write: redis (a stream on the same server) or file (--sink stdout into a file)' },
 ];
 const ENV_PREFIX = 'STREAM_BENCH';
@@ -74,6 +75,7 @@ async function main(): Promise<number> {
   const windowSizes = list(flags.get('window-sizes')!, 'window-sizes').map((w) => positiveInt(w, 'window-sizes'));
   const windowMs = nonNegativeInt(flags.get('window-ms')!, 'window-ms');
   const latencySeconds = positiveInt(flags.get('latency-seconds')!, 'latency-seconds');
+  const warmupSeconds = nonNegativeInt(flags.get('warmup-seconds')!, 'warmup-seconds');
   const sink = flags.get('sink')!;
   if (sink !== 'redis' && sink !== 'file') throw new OptionError(`--sink must be redis or file, got "${sink}"`);
   const contenders: Contender[] = [
@@ -109,8 +111,8 @@ async function main(): Promise<number> {
     for (const contender of contenders) {
       const max = maxRuns.get(contender)!;
       const rate = Math.max(1, Math.round(max.perSecond / 2));
-      const latency = await latencyAtRate(context, contender, rate, Math.max(1000, rate * latencySeconds));
-      process.stderr.write(`half rate: ${contender.name}: ${rate} msg/s for ${latency.messages} messages: p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms\n`);
+      const latency = await latencyAtRate(context, contender, rate, Math.max(1000, rate * latencySeconds), rate * warmupSeconds);
+      process.stderr.write(`half rate: ${contender.name}: ${rate} msg/s for ${latency.messages} messages after ${warmupSeconds} s of warm-up: p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms\n`);
       rows.push({ contender, max, latency });
     }
     const raw = rows.find((r) => r.contender.windowSize === undefined);
