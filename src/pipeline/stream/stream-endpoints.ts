@@ -21,7 +21,6 @@ import { KafkaSource } from './kafka-source.js';
 import { RedisStreamPublisher } from './redis-stream-publisher.js';
 import { RedisStreamSink } from './redis-stream-sink.js';
 import { RedisStreamSource } from './redis-stream-source.js';
-import { SqlStreamSink } from './sql-stream-sink.js';
 import { StdoutSink } from './stdout-sink.js';
 
 export interface SourceOptions {
@@ -89,7 +88,8 @@ export async function openStreamSink(url: string, options: SinkOptions): Promise
     case 'postgres':
     case 'duckdb':
       // postgres://user@host:port/db?table=T, duckdb:///path.db?table=T (dead letters: T_dead_letters)
-      return SqlStreamSink.open(url, options.role);
+      // Loaded on use: DuckDB's native module and the PostgreSQL client cost a worker that needs neither.
+      return (await import('./sql-stream-sink.js')).SqlStreamSink.open(url, options.role);
     case 'redis':
       // redis://host:port/STREAM?dedup-ttl-ms=N (dead letters: STREAM:dead-letters)
       return RedisStreamSink.open(url, options.role, logger);
