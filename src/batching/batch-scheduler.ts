@@ -38,6 +38,11 @@ export class BatchScheduler {
     else this.scheduleDrain();
   }
 
+  private hasWaitingBatch(): boolean {
+    for (const q of this.queues) if (q.readyAt() !== undefined) return true;
+    return false;
+  }
+
   /** Queued tasks over all queues, for stats. */
   queuedTasks(): number {
     let n = 0;
@@ -63,7 +68,9 @@ export class BatchScheduler {
       this.inFlight++;
       queue.runHead().finally(() => {
         this.inFlight--;
-        this.scheduleDrain();
+        // Only when something waits: an idle loop then blocks on the sockets at once, and the next
+        // request takes the idle fast path in submit().
+        if (this.hasWaitingBatch()) this.scheduleDrain();
       });
     }
     for (let i = this.queues.length - 1; i >= 0; i--) {
