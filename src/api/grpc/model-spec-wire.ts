@@ -6,6 +6,7 @@
 // ModelSpec: name = 1 (string), version = 2 (google.protobuf.Int64Value { int64 value = 1 }),
 // signature_name = 3 (string), version_label = 4 (string); version and version_label form a oneof.
 import { lengthDelimitedSize, tagSize, varint64Size, WIRE_LEN, WIRE_VARINT, WireFormatError, WireReader, WireWriter } from '../../tensor/protobuf-wire.js';
+import { utf8BytesOf, utf8Text } from '../../tensor/wire-text.js';
 import type { ModelSpecMessage } from './tf-serving-messages.js';
 
 const F_NAME = 1;
@@ -15,8 +16,6 @@ const F_VERSION_LABEL = 4;
 const F_INT64_VALUE = 1;
 
 const TWO_32 = 4294967296;
-const utf8Decoder = new TextDecoder();
-const utf8Encoder = new TextEncoder();
 
 /** Decodes like protobufjs: a repeated field keeps its last value, and of the oneof the member set last. */
 export function decodeModelSpec(bytes: Uint8Array): ModelSpecMessage {
@@ -31,15 +30,15 @@ export function decodeModelSpec(bytes: Uint8Array): ModelSpecMessage {
       continue;
     }
     const payload = r.bytes();
-    if (field === F_NAME) message.name = utf8Decoder.decode(payload);
-    else if (field === F_SIGNATURE_NAME) message.signature_name = utf8Decoder.decode(payload);
+    if (field === F_NAME) message.name = utf8Text(payload);
+    else if (field === F_SIGNATURE_NAME) message.signature_name = utf8Text(payload);
     else if (field === F_VERSION) {
       // Setting one member of the oneof clears the other.
       message.version = decodeInt64Value(payload);
       delete message.version_label;
       message.version_choice = 'version';
     } else {
-      message.version_label = utf8Decoder.decode(payload);
+      message.version_label = utf8Text(payload);
       delete message.version;
       message.version_choice = 'version_label';
     }
@@ -95,9 +94,9 @@ function readInt64Decimal(r: WireReader): string {
  * zero (proto3 implicit presence), the oneof members whenever the object has them.
  */
 export function encodeModelSpec(message: ModelSpecMessage): Uint8Array {
-  const name = message.name === undefined || message.name === '' ? undefined : utf8Encoder.encode(message.name);
-  const signature = message.signature_name === undefined || message.signature_name === '' ? undefined : utf8Encoder.encode(message.signature_name);
-  const label = message.version_label === undefined ? undefined : utf8Encoder.encode(message.version_label);
+  const name = message.name === undefined || message.name === '' ? undefined : utf8BytesOf(message.name);
+  const signature = message.signature_name === undefined || message.signature_name === '' ? undefined : utf8BytesOf(message.signature_name);
+  const label = message.version_label === undefined ? undefined : utf8BytesOf(message.version_label);
   const version = message.version === undefined ? undefined : int64Words(message.version.value);
   const versionSize = version === undefined ? 0 : version.length === 0 ? 0 : tagSize(F_INT64_VALUE) + varint64Size(version[0]!, version[1]!);
   let size = 0;

@@ -4,6 +4,7 @@ import type { ResolvedModelSpec } from '../../serving/predictor.js';
 import { lengthDelimitedSize, WIRE_LEN, WireReader, WireWriter } from '../../tensor/protobuf-wire.js';
 import { planTensorProto, type TensorProtoEncoding, type TensorProtoPlan } from '../../tensor/tensor-proto.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { utf8BytesOf, utf8Text } from '../../tensor/wire-text.js';
 import { modelSpecMessage } from './model-spec-message.js';
 import { decodeModelSpec, encodeModelSpec } from './model-spec-wire.js';
 import type { MessageCodec } from './proto-service.js';
@@ -33,8 +34,6 @@ const F_MODEL_SPEC_RESPONSE = 2;
 const F_ENTRY_KEY = 1;
 const F_ENTRY_VALUE = 2;
 
-const utf8Decoder = new TextDecoder();
-const utf8Encoder = new TextEncoder();
 const EMPTY: Uint8Array = new Uint8Array(0);
 
 export function decodePredictRequest(bytes: Uint8Array): PredictRequestMessage {
@@ -55,7 +54,7 @@ export function decodePredictRequest(bytes: Uint8Array): PredictRequestMessage {
       const { key, value } = readMapEntry(payload);
       // Map semantics: a repeated key keeps its last value.
       inputs.set(key, value);
-    } else outputFilter.push(utf8Decoder.decode(payload));
+    } else outputFilter.push(utf8Text(payload));
   }
   return { model_spec: modelSpec, inputs, output_filter: outputFilter };
 }
@@ -67,7 +66,7 @@ function readMapEntry(payload: Uint8Array): { key: string; value: Uint8Array } {
   while (!r.atEnd()) {
     const tag = r.uint32();
     if ((tag & 7) !== WIRE_LEN) r.skip(tag & 7);
-    else if (tag >>> 3 === F_ENTRY_KEY) key = utf8Decoder.decode(r.bytes());
+    else if (tag >>> 3 === F_ENTRY_KEY) key = utf8Text(r.bytes());
     else if (tag >>> 3 === F_ENTRY_VALUE) value = r.bytes();
     else r.skip(WIRE_LEN);
   }
@@ -79,7 +78,7 @@ export function encodePredictResponse(result: PredictResult, encoding: TensorPro
   const entries: Array<{ key: Uint8Array; tensor: TensorProtoPlan; size: number }> = [];
   let total = 0;
   for (const [alias, tensor] of result.outputs) {
-    const key = utf8Encoder.encode(alias);
+    const key = utf8BytesOf(alias);
     const plan = planTensorProto(tensor, encoding);
     const size = lengthDelimitedSize(F_ENTRY_KEY, key.length) + lengthDelimitedSize(F_ENTRY_VALUE, plan.byteLength);
     entries.push({ key, tensor: plan, size });

@@ -132,12 +132,13 @@ function measuredBy(metrics: ServingMetrics | undefined) {
  * than the signature's (TF's session text).
  */
 function decodePredictInputs(inputs: ReadonlyMap<string, Uint8Array>, signature: Signature): Map<string, Tensor> {
-  const aliases = [...signature.inputs.keys()].sort();
+  // Only error texts need the sorted aliases.
+  const aliases = (): string[] => [...signature.inputs.keys()].sort();
   const tensors = new Map<string, Tensor>();
   for (const [alias, bytes] of inputs) {
     const info = signature.inputs.get(alias);
     if (info === undefined && inputs.size === signature.inputs.size) {
-      throw invalidArgument(`input tensor alias not found in signature: ${alias}. Inputs expected to be in the set {${aliases.join(',')}}.`);
+      throw invalidArgument(`input tensor alias not found in signature: ${alias}. Inputs expected to be in the set {${aliases().join(',')}}.`);
     }
     let tensor: Tensor;
     try {
@@ -148,7 +149,7 @@ function decodePredictInputs(inputs: ReadonlyMap<string, Uint8Array>, signature:
     }
     if (info !== undefined && tensor.dtype !== info.dtype) {
       throw invalidArgument(
-        `Expects arg[${aliases.indexOf(alias)}] to be ${dtypeInfo(info.dtype).tfShortName} but ${dtypeInfo(tensor.dtype).tfShortName} is provided`,
+        `Expects arg[${aliases().indexOf(alias)}] to be ${dtypeInfo(info.dtype).tfShortName} but ${dtypeInfo(tensor.dtype).tfShortName} is provided`,
       );
     }
     tensors.set(alias, tensor);
