@@ -37,6 +37,21 @@ async function receiveAll(source: NatsJetStreamSource, count: number, ms = 5000)
   return out;
 }
 
+/** Writes as the runner does after a transient sink error: again after a pause, up to 10 times; returns the errors seen. */
+async function writeRetryingUnavailable(sink: NatsJetStreamSink, records: PredictionRecord[]): Promise<string[]> {
+  const failures: string[] = [];
+  for (;;) {
+    try {
+      await sink.write(records);
+      return failures;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'UNAVAILABLE' || failures.length >= 9) throw err;
+      failures.push((err as Error).message);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
 describe('NATS JetStream source', () => {
   it('creates the stream and a durable explicit-ack consumer, and hands out sequence ids, bodies and event times', async () => {
     const source = await NatsJetStreamSource.open(`${server.url}/orders.new?stream=ORDERS&consumer=workers&ack_wait=2s&max_deliver=5`);
@@ -289,7 +304,10 @@ describe('NATS JetStream through a server restart', () => {
       await publish('survive', ['{"after":2}']);
       const after = await receiveAll(source, 1, 20_000);
       expect(after.map((m) => [m.id, text(m.body), m.deliveries])).toEqual([['2', '{"after":2}', 1]]);
-      await sink.write([record(after[0]!.id, 2)]);
+      // The sink's connection may still be reconnecting: a publish can time out (UNAVAILABLE), which the runner
+      // retries; the retry must not store the record twice.
+      const failures = await writeRetryingUnavailable(sink, [record(after[0]!.id, 2)]);
+      expect(failures.every((message) => message.startsWith(`${server.url}/survive.out: 1 of 1 publishes to survive.out not acknowledged`))).toBe(true);
       await source.ack(after);
       expect((await storedMessages('survive_out')).map((m) => m.msgId)).toEqual(['1', '2']);
       expect((await jsm.consumers.info('SURVIVE', 'c')).num_ack_pending).toBe(0);
