@@ -245,8 +245,21 @@ function checkBoolDomain(stats: FeatureNameStatistics, domain: BoolDomain): Anom
         return [reason('BOOL_TYPE_UNEXPECTED_FLOAT', NON_BOOLEAN, `Floats (such as ${sixDigits(extreme)}) not in {0, 1}: converting to float_domain.`)];
       }
     }
-    if ((num.histograms ?? []).some((h) => (h.num_nan ?? 0) > 0)) {
-      return [reason('BOOL_TYPE_UNEXPECTED_FLOAT', NON_BOOLEAN, 'Floats (such as NaN) not in {0, 1}: converting to float_domain.')];
+    // Histogram by histogram, as TFDV does: NaNs first, then any bucket with values that cannot be 0 or 1.
+    for (const histogram of num.histograms ?? []) {
+      if ((histogram.num_nan ?? 0) > 0) {
+        return [reason('BOOL_TYPE_UNEXPECTED_FLOAT', NON_BOOLEAN, 'Floats (such as NaN) not in {0, 1}: converting to float_domain.')];
+      }
+      for (const bucket of histogram.buckets ?? []) {
+        if ((bucket.sample_count ?? 0) <= 0) continue;
+        const low = bucket.low_value ?? 0;
+        const high = bucket.high_value ?? 0;
+        if (high < 0) return [reason('BOOL_TYPE_UNEXPECTED_FLOAT', NON_BOOLEAN, 'Float values < 0 not in {0, 1}: converting to float_domain.')];
+        if (low > 1) return [reason('BOOL_TYPE_UNEXPECTED_FLOAT', NON_BOOLEAN, 'Float values > 1 not in {0, 1}: converting to float_domain.')];
+        if (high < 1 && low > 0) {
+          return [reason('BOOL_TYPE_UNEXPECTED_FLOAT', NON_BOOLEAN, 'Float values falling between 0 and 1: converting to float_domain.')];
+        }
+      }
     }
     return [];
   }

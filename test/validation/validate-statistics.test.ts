@@ -1,7 +1,10 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Schema, SchemaFeature } from '../../src/validation/schema-types.js';
 import type { DatasetFeatureStatisticsList, FeatureNameStatistics } from '../../src/validation/statistics-types.js';
 import { validateStatistics } from '../../src/validation/validate-statistics.js';
+import { statisticsOf, withTempDir } from './support.js';
 
 const common = (present: number, missing: number, minValues = 1, maxValues = 1, tot = present) => ({
   num_non_missing: present,
@@ -187,6 +190,48 @@ describe('validate statistics against a schema', () => {
       type: 'BOOL_TYPE_UNEXPECTED_STRING',
       short_description: 'Non-boolean values',
       description: 'Saw unexpected value "maybe" instead of {"no", "yes"}.',
+    });
+  });
+
+  it('bool domain on FLOAT: BOOL_TYPE_UNEXPECTED_FLOAT for each of its five descriptions', () => {
+    const boolFeature: SchemaFeature = { name: 'b', type: 'FLOAT', bool_domain: {} };
+    const unexpected = (description: string) => [{ type: 'BOOL_TYPE_UNEXPECTED_FLOAT', short_description: 'Non-boolean values', description }];
+    const histogram = (buckets: Array<[number, number, number]>, numNan = 0) => ({
+      num_nan: numNan,
+      type: 'STANDARD' as const,
+      buckets: buckets.map(([low_value, high_value, sample_count]) => ({ low_value, high_value, sample_count })),
+    });
+    // min is looked at before max.
+    expect(reasonsOf(stats(10, numbers('b', 'FLOAT', -0.25, 3)), boolFeature)).toEqual(unexpected('Floats (such as -0.25) not in {0, 1}: converting to float_domain.'));
+    expect(reasonsOf(stats(10, numbers('b', 'FLOAT', 1, 1234567)), boolFeature)).toEqual(unexpected('Floats (such as 1.23457e+06) not in {0, 1}: converting to float_domain.'));
+    expect(reasonsOf(stats(10, numbers('b', 'FLOAT', 0, 1, { histograms: [histogram([[0, 1, 9]], 1)] })), boolFeature)).toEqual(
+      unexpected('Floats (such as NaN) not in {0, 1}: converting to float_domain.'),
+    );
+    const between = histogram([[0, 0.5, 4], [0.5, 0.75, 1], [0.75, 1, 5]]);
+    expect(reasonsOf(stats(10, numbers('b', 'FLOAT', 0, 1, { histograms: [between] })), boolFeature)).toEqual(
+      unexpected('Float values falling between 0 and 1: converting to float_domain.'),
+    );
+    expect(reasonsOf(stats(10, numbers('b', 'FLOAT', 0, 1, { histograms: [histogram([[-2, -1, 1], [0, 1, 9]])] })), boolFeature)).toEqual(
+      unexpected('Float values < 0 not in {0, 1}: converting to float_domain.'),
+    );
+    expect(reasonsOf(stats(10, numbers('b', 'FLOAT', 0, 1, { histograms: [histogram([[0, 1, 9], [1.5, 2, 1]])] })), boolFeature)).toEqual(
+      unexpected('Float values > 1 not in {0, 1}: converting to float_domain.'),
+    );
+    // Only 0 and 1, empty buckets in between: conforming.
+    expect(reasonsOf(stats(10, numbers('b', 'FLOAT', 0, 1, { histograms: [histogram([[0, 0.1, 4], [0.4, 0.5, 0], [0.9, 1, 6]])] })), boolFeature)).toEqual([]);
+  });
+
+  it('bool domain on FLOAT statistics computed from data: a 0.5 between 0 and 1 is found by its histogram bucket', async () => {
+    await withTempDir(async (dir) => {
+      await writeFile(join(dir, 'flags.csv'), 'b\n0.0\n1.0\n0.5\n1.0\n0.0\n');
+      const anomalies = validateStatistics({ statistics: await statisticsOf([join(dir, 'flags.csv')]), schema: { feature: [{ name: 'b', type: 'FLOAT', bool_domain: {} }] } });
+      expect(anomalies.anomaly_info['b']).toEqual({
+        path: { step: ['b'] },
+        severity: 'ERROR',
+        short_description: 'Non-boolean values',
+        description: 'Float values falling between 0 and 1: converting to float_domain.',
+        reason: [{ type: 'BOOL_TYPE_UNEXPECTED_FLOAT', short_description: 'Non-boolean values', description: 'Float values falling between 0 and 1: converting to float_domain.' }],
+      });
     });
   });
 
