@@ -3,7 +3,8 @@ import { availableParallelism } from 'node:os';
 import { listInputFiles } from '../pipeline/readers/input-files.js';
 import { accumulateStatistics, writeStatistics } from '../validation/generate-statistics.js';
 import { readSketchFile, sketchPathFor } from '../validation/sketch-file.js';
-import { DEFAULT_MAX_SLICES } from '../validation/statistics-accumulator.js';
+import { sliceWarning } from '../validation/slice-warning.js';
+import { DEFAULT_MAX_SLICES, excludedFeatures } from '../validation/statistics-accumulator.js';
 import { DEFAULT_UNIT_ROWS } from '../validation/statistics-units.js';
 import { bool, FlagError, flagsHelp, num, parseFlags, str, type FlagSpec } from './flags.js';
 import { reportInputErrors } from './validation-errors.js';
@@ -75,17 +76,20 @@ export async function statsCommand(argv: readonly string[]): Promise<number> {
     if (workers < 1) throw new FlagError('--workers must be at least 1');
     const unitRows = num(flags, 'unit_rows');
     if (unitRows < 1) throw new FlagError('--unit_rows must be at least 1');
+    const excludeFeatures = splitList(str(flags, 'exclude_features'));
     const started = Date.now();
     const accumulator = await accumulateStatistics(inputs, {
       format: str(flags, 'format'),
       sliceBy: splitList(str(flags, 'slice_by')),
       maxSlices,
-      excludeFeatures: splitList(str(flags, 'exclude_features')),
+      excludeFeatures,
       workers,
       unitRows,
       onProgress: (n) => process.stderr.write(`stats: ${n} examples read (${((Date.now() - started) / 1000).toFixed(1)} s)\n`),
     });
     const statistics = await writeStatistics(output, accumulator);
+    const warning = sliceWarning(accumulator, excludedFeatures(excludeFeatures));
+    if (warning !== undefined) process.stderr.write(`stats: warning: ${warning}\n`);
     const datasets = statistics.datasets ?? [];
     const cpu = process.cpuUsage();
     process.stderr.write(

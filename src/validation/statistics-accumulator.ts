@@ -126,6 +126,16 @@ export class StatisticsAccumulator {
     return this.dataset(DEFAULT_SLICE_NAME).numExamples;
   }
 
+  /** Slices made by --slice-by (the "All Examples" dataset not counted). */
+  get sliceCount(): number {
+    return this.datasets.size - 1;
+  }
+
+  /** Values of a feature over all examples; 0 for a feature never present (or left out). */
+  valueCount(feature: string): number {
+    return this.dataset(DEFAULT_SLICE_NAME).features.get(feature)?.totNumValues ?? 0;
+  }
+
   /**
    * One DatasetFeatureStatistics per slice, "All Examples" first. A feature's type comes from the whole
    * input (as TFDV takes it from the Arrow column), so every slice lists every feature with the same type.

@@ -46,6 +46,37 @@ describe('millrace stats / schema infer / validate', () => {
     });
   });
 
+  it('--slice-by a feature that never appears: TFDV output (All Examples only) and a warning naming it', async () => {
+    await withTempDir(async (dir) => {
+      const at = (name: string) => join(dir, name);
+      await writeFile(at('data.csv'), 'age,color\n1,red\n2,\n3,blue\n');
+      expect(await statsCommand(['--input', at('data.csv'), '--output', at('nope.json'), '--slice-by', 'nope'])).toBe(0);
+      const written = JSON.parse(await readFile(at('nope.json'), 'utf8')) as { datasets: Array<{ name: string; numExamples: string }> };
+      expect(written.datasets.map((d) => [d.name, d.numExamples])).toEqual([['All Examples', '3']]);
+      expect(stderr.filter((line) => line.includes('warning'))).toEqual([
+        'stats: warning: --slice-by feature "nope" has no value in any example; the statistics hold only the "All Examples" dataset\n',
+      ]);
+
+      stderr.length = 0;
+      expect(await statsCommand(['--input', at('data.csv'), '--output', at('two.json'), '--slice_by', 'color,nope,gone'])).toBe(0);
+      expect(stderr.filter((line) => line.includes('warning'))).toEqual([
+        'stats: warning: --slice-by features "nope", "gone" have no value in any example; the statistics hold only the "All Examples" dataset\n',
+      ]);
+
+      // Both features have values, never in the same example.
+      await writeFile(at('apart.jsonl'), '{"a": 1}\n{"b": "x"}\n');
+      stderr.length = 0;
+      expect(await statsCommand(['--input', at('apart.jsonl'), '--output', at('apart.json'), '--slice-by', 'a,b'])).toBe(0);
+      expect(stderr.filter((line) => line.includes('warning'))).toEqual([
+        'stats: warning: --slice-by "a", "b": no example has values of all of them together; the statistics hold only the "All Examples" dataset\n',
+      ]);
+
+      stderr.length = 0;
+      expect(await statsCommand(['--input', at('data.csv'), '--output', at('color.json'), '--slice-by', 'color'])).toBe(0);
+      expect(stderr.filter((line) => line.includes('warning'))).toEqual([]);
+    });
+  });
+
   it('exits 2 with a message naming what was wrong', async () => {
     await withTempDir(async (dir) => {
       expect(await validateCommand(['--stats', join(dir, 'missing.json'), '--schema', join(dir, 's.pbtxt')])).toBe(2);
