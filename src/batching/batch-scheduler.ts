@@ -66,7 +66,7 @@ export class BatchScheduler {
       const queue = this.pickReady(now);
       if (queue === undefined) break;
       this.inFlight++;
-      queue.runHead().finally(() => {
+      queue.runNextReady().finally(() => {
         this.inFlight--;
         // Only when something waits: an idle loop then blocks on the sockets at once, and the next
         // request takes the idle fast path in submit().
