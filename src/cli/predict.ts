@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { ServingError } from '../errors/serving-error.js';
 import { createLogger } from '../logging/logger.js';
-import { runBatchJob, type BatchJobSummary, type JobRun } from '../pipeline/batch-job.js';
+import { EXPORT_KEY_IN_ARRAY, runBatchJob, type BatchJobSummary, type JobRun } from '../pipeline/batch-job.js';
 import { openEmbeddedPredictor } from '../pipeline/embedded-predictor.js';
 import { isModelUrl, openRemoteModel, type JobModel } from '../pipeline/remote-model.js';
 import type { InstanceType, ShapingOptions } from '../pipeline/instance-shaper.js';
@@ -32,7 +32,7 @@ const PREDICT_FLAGS: readonly FlagSpec[] = [
   { name: 'max_record_bytes', type: 'int', default: DEFAULT_MAX_RECORD_BYTES, help: 'longest TFRecord record read; a longer one becomes an error row' },
   { name: 'batch_size', type: 'int', default: 256, help: 'instances per model call' },
   { name: 'workers', type: 'int', default: 0, help: `threads running output shards at once, each with its own model session; 0 = one per core, at most ${MAX_DEFAULT_WORKERS} (table inputs and outputs and server URLs use one)` },
-  { name: 'key_field', type: 'string', default: '', help: 'field passed through to the output as "key" and left out of the instance' },
+  { name: 'key_field', type: 'string', default: '', help: 'field passed through to the output as "key" and left out of the instance (with --export_only: kept inside each exported instance, for the external job\'s keyField)' },
   { name: 'included_fields', type: 'string', default: '', help: 'comma-separated fields that make up the instance, in this order' },
   { name: 'excluded_fields', type: 'string', default: '', help: 'comma-separated fields left out of the instance (echoed as "excluded" when there is no key)' },
   { name: 'instance_type', type: 'string', default: '', help: 'object (named inputs from fields) or array (field values in order, for a single input); empty = as read' },
@@ -55,9 +55,10 @@ const USAGE = `Usage: millrace predict --model DIR|URL --input PATH|GLOB|DIR|TAB
 
 Runs a model over JSON lines, CSV/TSV, Parquet or TFRecord files, like a Vertex AI batch prediction job. Every input row
 ends up as one line of prediction.results-SSSSS-of-NNNNN ({"key"?, "instance", "prediction"}) or of
-prediction.errors-SSSSS-of-NNNNN ({"key"?, "instance"?, "error": {code, message}, "input", "line"|"row"|"record"}).
+prediction.errors-SSSSS-of-NNNNN ({"key"?, "instance"? | "raw_record"?, "error": {code, message}, "input",
+"line"|"row"|"record"}: the instance shaped as on a result line, or the record as read when it could not be shaped).
 Shards are written under temporary names and renamed when complete; running the same command again resumes,
-skipping committed shards. Processes with --shard_index 0..K-1 and --shard_count K together write the same
+skipping committed shards (their failed rows still count in the summary and the exit code). Processes with --shard_index 0..K-1 and --shard_count K together write the same
 files as one process. With a server URL as --model (and --model_name), batches go to that server,
 --remote_concurrency of them at once. A table input is read in chunks and split into row ranges ordered by
 --key_field (DuckDB tables: by rowid; without either, a single-shard job only). A table output gets one row per
@@ -147,7 +148,8 @@ export async function predictCommand(argv: readonly string[]): Promise<number> {
       workerModel: model === undefined || isModelUrl(settings.modelDir) ? undefined : { dir: settings.modelDir, modelName: model.modelName, version: model.version, runtime },
     });
     process.stdout.write(`${summaryLine(run.mode, summary, outputDisplay(settings.output))}\n`);
-    return summary.failed > 0 ? 1 : 0;
+    // Rows that failed in shards an earlier run committed count too, so a retried job still reports them.
+    return summary.failed + summary.committedFailedRows > 0 ? 1 : 0;
   } catch (err) {
     // Problems with the flags' targets (missing input, unloadable model, a foreign output directory) are usage errors.
     if (err instanceof ServingError && USAGE_CODES.has(err.code)) {
@@ -279,6 +281,7 @@ function readShaping(flags: FlagValues): ShapingOptions {
   if (keyField !== undefined && includedFields?.includes(keyField)) throw new FlagError(`--key_field ${keyField} is passed through, so it cannot be one of --included_fields`);
   const type = str(flags, 'instance_type');
   if (type !== '' && type !== 'object' && type !== 'array') throw new FlagError(`--instance_type must be object or array, got "${type}"`);
+  if (bool(flags, 'export_only') && keyField !== undefined && type === 'array') throw new FlagError(`--export_only: ${EXPORT_KEY_IN_ARRAY}`);
   return { keyField, includedFields, excludedFields, instanceType: type === '' ? undefined : (type as InstanceType) };
 }
 
@@ -300,7 +303,8 @@ function summaryLine(mode: JobRun['mode'], s: BatchJobSummary, output: string): 
   const table = isTableUrl(output) ? parseTableUrl(output).source : undefined;
   const errorsAt = table !== undefined && 'table' in table ? `${table.table}_errors` : `${mode === 'predict' ? 'prediction' : 'export'}.errors-*`;
   const errors = s.failed > 0 ? ` (see ${errorsAt})` : '';
-  const skipped = s.shardsSkipped > 0 ? `, ${s.shardsSkipped} already committed` : '';
+  const committedFailed = s.committedFailedRows > 0 ? ` (${s.committedFailedRows} failed rows in them, see ${errorsAt})` : '';
+  const skipped = s.shardsSkipped > 0 ? `, ${s.shardsSkipped} already committed${committedFailed}` : '';
   return (
     `${mode}: ${s.rows} rows read, ${s.succeeded} ${verb}, ${s.failed} failed${errors} in ${seconds.toFixed(2)} s (${rate} rows/s); ` +
     `${s.shardsWritten} of ${s.shardsOwned} shards written${skipped}, ${s.shardsTotal} in the job → ${output}`

@@ -55,8 +55,13 @@ export interface BatchJobSummary {
   readonly shardsWritten: number;
   /** Owned shards a previous run had committed. */
   readonly shardsSkipped: number;
+  /** Failed rows in those committed shards (not in `rows` or `failed`, which count this run). */
+  readonly committedFailedRows: number;
   readonly elapsedMs: number;
 }
+
+export const EXPORT_KEY_IN_ARRAY =
+  'export mode writes the --key_field value inside each instance, which an array instance cannot hold; export objects (no --instance_type array) and set instanceType array and keyField in the external job';
 
 export async function runBatchJob(options: BatchJobOptions): Promise<BatchJobSummary> {
   if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new ServingError('INVALID_ARGUMENT', `batch size must be a positive integer, got ${options.batchSize}`);
@@ -66,17 +71,21 @@ export async function runBatchJob(options: BatchJobOptions): Promise<BatchJobSum
   if (options.validation?.mode === 'flag' && (options.run.mode === 'export' || isTableUrl(options.output))) {
     throw new ServingError('INVALID_ARGUMENT', 'validation mode flag lists anomalies on prediction lines, which export files and tables do not have; use refuse');
   }
+  if (options.run.mode === 'export' && options.shaping.keyField !== undefined && options.shaping.instanceType === 'array') {
+    throw new ServingError('INVALID_ARGUMENT', EXPORT_KEY_IN_ARRAY);
+  }
   const output = await openJobOutput({ output: options.output, mode: options.run.mode, hasKey: options.shaping.keyField !== undefined, model: options.model });
   try {
     const input = await openJobInput({ plan: options.plan, keyField: options.shaping.keyField, shardCount: options.shardCount, exclude: output.directory });
     try {
       const { plan } = input;
       const owned = ownedShards(plan, options.shardIndex, options.shardCount);
-      const todo = await output.claim(manifestOf(options, plan), owned);
+      const { todo, committedFailedRows } = await output.claim(manifestOf(options, plan), owned);
       const reader = new UnitReader(input.tables);
       const spec = workerSpec(options, output, plan);
       const workers = spec === undefined ? 0 : Math.min(Math.max(1, options.workers ?? 1), todo.length) - 1;
-      return await new JobExecution(options, output, reader, todo, owned.length - todo.length, plan.shards.length, owned.length).run(spec, workers);
+      const summary = await new JobExecution(options, output, reader, todo, owned.length - todo.length, plan.shards.length, owned.length).run(spec, workers);
+      return { ...summary, committedFailedRows };
     } finally {
       await input.tables?.close();
     }
@@ -134,7 +143,7 @@ class JobExecution {
   }
 
   /** Runs every shard to do, here and in `workers` worker threads (0: here alone). */
-  async run(spec: JobWorkerSpec | undefined, workers: number): Promise<BatchJobSummary> {
+  async run(spec: JobWorkerSpec | undefined, workers: number): Promise<Omit<BatchJobSummary, 'committedFailedRows'>> {
     const queue = new ShardQueue(this.todo);
     const showProgress = (): void => this.options.progress?.update(this.progress());
     const pool =

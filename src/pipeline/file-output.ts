@@ -2,11 +2,13 @@
  * A directory as a job's output: JSON lines in `prediction.results-…` / `prediction.errors-…` shard files
  * (see shard-files.ts), with `_job.json` recording the job.
  */
+import { createReadStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { RowAnomaly } from '../validation/row-schema-check.js';
 import { instanceJson } from './instance-json.js';
 import { claimOutputDirectory, type JobManifest } from './job-manifest.js';
-import type { ErrorRow, JobOutput, ResultRow, ShardSink } from './job-output.js';
+import type { ClaimedShards, ErrorRow, JobOutput, ResultRow, ShardSink } from './job-output.js';
 import { anomalyJson } from './row-validation.js';
 import { listOutputDirectory, removeStaleTemporaries, ShardOutput, shardFileNames, type JobMode } from './shard-files.js';
 import type { OutputShard } from './work-plan.js';
@@ -24,13 +26,18 @@ export class FileOutput implements JobOutput {
     return new FileOutput(directory, mode);
   }
 
-  async claim(manifest: JobManifest, owned: readonly OutputShard[]): Promise<OutputShard[]> {
+  async claim(manifest: JobManifest, owned: readonly OutputShard[]): Promise<ClaimedShards> {
     const entries = await listOutputDirectory(this.directory);
     await claimOutputDirectory(this.directory, manifest, [...entries].some((e) => MAIN_FILE.test(e)));
     const todo = owned.filter((s) => !entries.has(shardFileNames(this.mode, s.index, s.count).main));
     const finalNames = new Set(todo.flatMap((s) => Object.values(shardFileNames(this.mode, s.index, s.count))));
     await removeStaleTemporaries(this.directory, entries, finalNames);
-    return todo;
+    let committedFailedRows = 0;
+    for (const shard of owned) {
+      if (todo.includes(shard)) continue;
+      committedFailedRows += await countLines(join(this.directory, shardFileNames(this.mode, shard.index, shard.count).errors));
+    }
+    return { todo, committedFailedRows };
   }
 
   async openShard(shard: OutputShard): Promise<ShardSink> {
@@ -54,13 +61,28 @@ function resultLine(row: ResultRow): string {
   return `{${key}"instance":${row.instance}${excluded},"prediction":${row.prediction}${anomaliesMember(row.anomalies)}}`;
 }
 
+/** `{"key"?, "instance"? | "raw_record"?, "error", "input", "line"|"row"|"record", "anomalies"?}`. */
 function errorLine(row: ErrorRow): string {
   const key = row.key !== undefined ? `"key":${instanceJson(row.key)},` : '';
-  const instance = row.instance !== undefined ? `"instance":${instanceJson(row.instance)},` : '';
+  const instance =
+    row.instance !== undefined ? `"instance":${instanceJson(row.instance)},` : row.rawRecord !== undefined ? `"raw_record":${instanceJson(row.rawRecord)},` : '';
   const error = JSON.stringify({ code: row.error.code, message: row.error.message });
   return `{${key}${instance}"error":${error},"input":${JSON.stringify(row.input)},"${row.positionKind}":${row.position}${anomaliesMember(row.anomalies)}}`;
 }
 
 function anomaliesMember(anomalies: readonly RowAnomaly[] | undefined): string {
   return anomalies === undefined || anomalies.length === 0 ? '' : `,"anomalies":${JSON.stringify(anomalies.map(anomalyJson))}`;
+}
+
+/** Lines of a committed errors file (one per failed row), read in chunks; a missing file has none. */
+async function countLines(path: string): Promise<number> {
+  let lines = 0;
+  try {
+    for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+      for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) lines++;
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  return lines;
 }

@@ -22,8 +22,10 @@ export interface ResultRow {
 
 export interface ErrorRow {
   readonly key?: unknown;
-  /** The record as read (or the instance the model refused). */
+  /** The row's instance, shaped (key taken out, fields picked, CSV cells typed) as its result row's would be. */
   readonly instance?: unknown;
+  /** Instead of `instance` when the record could not be shaped into one: the record as read. */
+  readonly rawRecord?: unknown;
   readonly error: { readonly code: string; readonly message: string };
   readonly input: string;
   readonly positionKind: PositionKind;
@@ -37,17 +39,26 @@ export interface ErrorRow {
 export interface ShardSink {
   writeResult(row: ResultRow): Promise<void> | undefined;
   writeError(row: ErrorRow): Promise<void> | undefined;
-  /** Makes the shard's rows visible, all at once, and marks the shard done. */
-  commit(): Promise<void>;
+  /** Makes the shard's rows visible, all at once, and marks the shard done; `failedRows`: its rows that failed. */
+  commit(failedRows: number): Promise<void>;
   /** Drops whatever the shard wrote. */
   discard(): Promise<void>;
+}
+
+export interface ClaimedShards {
+  readonly todo: OutputShard[];
+  /** Failed rows (error rows) of the owned shards already committed. */
+  readonly committedFailedRows: number;
 }
 
 export interface JobOutput {
   /** A directory output: its files are never input. */
   readonly directory?: string | undefined;
-  /** Records the job (or checks it against the one there) and returns the owned shards still to write. */
-  claim(manifest: JobManifest, owned: readonly OutputShard[]): Promise<OutputShard[]>;
+  /**
+   * Records the job (or checks it against the one there) and returns the owned shards still to write, and how
+   * many rows failed in the owned shards a previous run committed (so a rerun still reports them).
+   */
+  claim(manifest: JobManifest, owned: readonly OutputShard[]): Promise<ClaimedShards>;
   openShard(shard: OutputShard): Promise<ShardSink>;
   close(): Promise<void>;
 }

@@ -48,8 +48,10 @@ interface RowItem {
   readonly unit: WorkUnit;
   readonly position: number;
   readonly shaped?: ShapedInstance;
-  /** The record as read, for the error line of a row that never reached the model. */
-  readonly raw?: unknown;
+  /** A failed row's instance, shaped as a result row's would be. */
+  readonly instance?: unknown;
+  /** The record as read, for the error line of a row that could not be shaped into an instance. */
+  readonly rawRecord?: unknown;
   readonly key?: unknown;
   readonly error?: { readonly code: string; readonly message: string };
   /** How the row breaks the --validate_with schema. */
@@ -59,6 +61,10 @@ interface RowItem {
 export class ShardRunner {
   private readonly shaper: InstanceShaper;
   private readonly signature: Signature | undefined;
+  /** Failed rows of the shard being written (a runner writes one shard at a time). */
+  private shardFailed = 0;
+  /** Export mode: the key field written back into each instance. */
+  private readonly exportKeyField: string | undefined;
 
   /** `onBatchWritten`: after each batch's rows are written (for progress). */
   constructor(
@@ -70,11 +76,13 @@ export class ShardRunner {
   ) {
     const run = options.run;
     this.signature = run.mode === 'predict' ? run.target.signature : run.signature;
+    this.exportKeyField = run.mode === 'export' ? options.shaping.keyField : undefined;
     this.shaper = new InstanceShaper(options.shaping, this.signature === undefined ? undefined : signatureCellDtypes(this.signature), options.validation !== undefined);
   }
 
   async runShard(shard: OutputShard): Promise<void> {
     const out = await this.output.openShard(shard);
+    this.shardFailed = 0;
     const { batchSize } = this.options;
     const limit = Math.max(1, this.options.batchesInFlight ?? 1);
     // Batches whose rows are not written yet, oldest first; each waits for the one before it to be written.
@@ -120,7 +128,7 @@ export class ShardRunner {
       }
       if (items.length > 0) await send(items);
       await written;
-      await out.commit();
+      await out.commit(this.shardFailed);
     } catch (err) {
       await written.catch(() => undefined);
       await out.discard();
@@ -133,24 +141,27 @@ export class ShardRunner {
     const position = record.position;
     if (record.kind === 'unreadable') return { unit, position, error: { code: 'INVALID_ARGUMENT', message: record.message } };
     const result = this.shaper.shape(record);
-    if ('error' in result) return { unit, position, raw: rawValue(record), key: result.key, error: { code: 'INVALID_ARGUMENT', message: result.error } };
-    const { shaped } = result;
+    if ('error' in result) return { unit, position, rawRecord: rawValue(record), key: result.key, error: { code: 'INVALID_ARGUMENT', message: result.error } };
+    let { shaped } = result;
     let anomalies: RowAnomaly[] | undefined;
     const validation = this.options.validation;
     if (validation !== undefined) {
       const fields = namedFields(shaped);
       if (fields === undefined) {
         const message = `--validate_with checks a row's named fields, but this record is ${describe(shaped.instance)}`;
-        return { unit, position, raw: rawValue(record), key: shaped.key, error: { code: 'INVALID_ARGUMENT', message } };
+        return { unit, position, instance: shaped.instance, key: shaped.key, error: { code: 'INVALID_ARGUMENT', message } };
       }
       anomalies = rowAnomalies(fields, validation);
       if (anomalies.length === 0) anomalies = undefined;
       else if (validation.mode === 'refuse') {
-        return { unit, position, raw: rawValue(record), key: shaped.key, error: { code: 'INVALID_ARGUMENT', message: anomaliesMessage(anomalies) }, anomalies };
+        return { unit, position, instance: shaped.instance, key: shaped.key, error: { code: 'INVALID_ARGUMENT', message: anomaliesMessage(anomalies) }, anomalies };
       }
     }
     const problem = this.signature === undefined ? undefined : checkInstance(shaped.instance, this.signature);
-    if (problem !== undefined) return { unit, position, raw: rawValue(record), key: shaped.key, error: { code: 'INVALID_ARGUMENT', message: problem }, ...(anomalies === undefined ? {} : { anomalies }) };
+    if (problem !== undefined) {
+      return { unit, position, instance: shaped.instance, key: shaped.key, error: { code: 'INVALID_ARGUMENT', message: problem }, ...(anomalies === undefined ? {} : { anomalies }) };
+    }
+    if (this.exportKeyField !== undefined) shaped = withKeyInside(shaped, this.exportKeyField);
     return anomalies === undefined ? { unit, position, shaped } : { unit, position, shaped, anomalies };
   }
 
@@ -171,14 +182,16 @@ export class ShardRunner {
       if (item.shaped === undefined) {
         wait = out.writeError(errorRow(item, item.error!));
         counts.failed++;
+        this.shardFailed++;
       } else {
         const shaped = item.shaped;
         const instance = texts[next]!;
         const outcome = predicting ? outcomes[next]! : undefined;
         next++;
         if (outcome !== undefined && 'error' in outcome) {
-          wait = out.writeError(errorRow({ ...item, raw: shaped.instance, key: shaped.key }, { code: outcome.error.code, message: outcome.error.message }));
+          wait = out.writeError(errorRow({ ...item, instance: shaped.instance, key: shaped.key }, { code: outcome.error.code, message: outcome.error.message }));
           counts.failed++;
+          this.shardFailed++;
         } else {
           const prediction = outcome?.prediction;
           const { anomalies } = item;
@@ -195,8 +208,26 @@ export class ShardRunner {
   }
 }
 
+/** A failed row's line: its key, then its shaped instance or (when shaping failed) the record as read. */
 function errorRow(item: RowItem, error: { readonly code: string; readonly message: string }): ErrorRow {
-  return { key: item.key, instance: item.raw, error, input: item.unit.file, positionKind: positionKind(item.unit), position: item.position, anomalies: item.anomalies };
+  return {
+    key: item.key,
+    instance: item.instance,
+    rawRecord: item.rawRecord,
+    error,
+    input: item.unit.file,
+    positionKind: positionKind(item.unit),
+    position: item.position,
+    anomalies: item.anomalies,
+  };
+}
+
+/**
+ * Export mode with --key_field: the key goes back inside each exported instance (first), for a managed batch
+ * prediction job whose instanceConfig.keyField takes it out again before the model sees the instance.
+ */
+function withKeyInside(shaped: ShapedInstance, keyField: string): ShapedInstance {
+  return { ...shaped, instance: { [keyField]: shaped.key, ...(shaped.instance as Record<string, unknown>) } };
 }
 
 /** The row's values by field name, as they went into the instance; undefined for a record without names. */

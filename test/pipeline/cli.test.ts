@@ -101,10 +101,24 @@ describe('millrace predict', () => {
     expect(await readFile(join(out, 'prediction.results-00000-of-00001'), 'utf8')).toBe(
       '{"key":"a","instance":{"x":1},"prediction":2.5}\n{"key":"c","instance":{"x":5},"prediction":4.5}\n',
     );
+    // The same command again: nothing left to do, but the committed shard's failed row still fails the job.
+    const again = predict(['--model', HALF_PLUS_TWO, '--input', input, '--output', out, '--key-field', 'id']);
+    expect(again.status).toBe(1);
+    expect(again.stdout).toMatch(
+      new RegExp(
+        `^predict: 0 rows read, 0 predicted, 0 failed in \\d+\\.\\d\\d s \\(0 rows/s\\); 0 of 1 shards written, 1 already committed \\(1 failed rows in them, see prediction\\.errors-\\*\\), 1 in the job → ${out}\\n$`,
+      ),
+    );
     const exported = predict(['--export_only', '--input', input, '--output', join(dir.path, 'out2'), '--key_field', 'id', '--progress_interval_seconds', '60']);
     expect(exported.status).toBe(0);
     expect(exported.stdout).toMatch(/^export: 3 rows read, 3 exported, 0 failed in /);
-    expect(await readFile(join(dir.path, 'out2', 'export.instances-00000-of-00001'), 'utf8')).toBe('{"x":1}\n{"x":"one"}\n{"x":5}\n');
+    // The key stays inside each exported instance, for the external job's keyField.
+    expect(await readFile(join(dir.path, 'out2', 'export.instances-00000-of-00001'), 'utf8')).toBe('{"id":"a","x":1}\n{"id":"b","x":"one"}\n{"id":"c","x":5}\n');
+    expect(predict(['--export_only', '--input', input, '--output', join(dir.path, 'out3'), '--key_field', 'id', '--instance_type', 'array'])).toMatchObject({
+      status: 2,
+      stderr:
+        'millrace: --export_only: export mode writes the --key_field value inside each instance, which an array instance cannot hold; export objects (no --instance_type array) and set instanceType array and keyField in the external job\n',
+    });
   });
 
   it('resumes after kill -9: every row ends up exactly once', async () => {

@@ -39,12 +39,12 @@ describe('JSON lines', () => {
     const where = (line: number): string => `"input":${JSON.stringify(input)},"line":${line}}`;
     const errors = files['prediction.errors-00000-of-00001']!.split('\n');
     expect(errors).toEqual([
-      `{"key":"r2","instance":{"id":"r2","a":"x","b":1},"error":{"code":"INVALID_ARGUMENT","message":"field \\"a\\": expected a number (DT_FLOAT), got the string \\"x\\""},${where(2)}`,
+      `{"key":"r2","instance":{"a":"x","b":1},"error":{"code":"INVALID_ARGUMENT","message":"field \\"a\\": expected a number (DT_FLOAT), got the string \\"x\\""},${where(2)}`,
       expect.stringMatching(new RegExp(`^\\{"error":\\{"code":"INVALID_ARGUMENT","message":"not valid JSON: [^"]*\\\\"not json\\\\"[^"]*"\\},${escape(where(3))}$`)),
-      `{"instance":[1,2],"error":{"code":"INVALID_ARGUMENT","message":"--key_field needs a record with named fields, but this one is an array of 2"},${where(6)}`,
-      `{"key":"r4","instance":{"id":"r4","a":1},"error":{"code":"INVALID_ARGUMENT","message":"no value for input \\"b\\""},${where(7)}`,
-      `{"key":"r5","instance":{"id":"r5","a":1,"b":2,"c":3},"error":{"code":"INVALID_ARGUMENT","message":"field \\"c\\" is not an input of signature serving_default (inputs: a, b); leave it out with --excluded_fields or pick inputs with --included_fields"},${where(8)}`,
-      `{"instance":{"a":1,"b":2},"error":{"code":"INVALID_ARGUMENT","message":"missing key field \\"id\\""},${where(9)}`,
+      `{"raw_record":[1,2],"error":{"code":"INVALID_ARGUMENT","message":"--key_field needs a record with named fields, but this one is an array of 2"},${where(6)}`,
+      `{"key":"r4","instance":{"a":1},"error":{"code":"INVALID_ARGUMENT","message":"no value for input \\"b\\""},${where(7)}`,
+      `{"key":"r5","instance":{"a":1,"b":2,"c":3},"error":{"code":"INVALID_ARGUMENT","message":"field \\"c\\" is not an input of signature serving_default (inputs: a, b); leave it out with --excluded_fields or pick inputs with --included_fields"},${where(8)}`,
+      `{"raw_record":{"a":1,"b":2},"error":{"code":"INVALID_ARGUMENT","message":"missing key field \\"id\\""},${where(9)}`,
       '',
     ]);
   });
@@ -81,8 +81,8 @@ describe('CSV', () => {
     const where = (line: number): string => `"input":${JSON.stringify(input)},"line":${line}}`;
     expect(files['prediction.errors-00000-of-00001']).toBe(
       [
-        `{"key":"d","instance":{"name":"d","x":"abc","comment":"bad"},"error":{"code":"INVALID_ARGUMENT","message":"field \\"x\\": \\"abc\\" is not a number"},${where(6)}`,
-        `{"key":"e","instance":{"name":"e","comment":"missing"},"error":{"code":"INVALID_ARGUMENT","message":"field \\"x\\" has no value, and --instance_type array needs every value"},${where(7)}`,
+        `{"key":"d","raw_record":{"name":"d","x":"abc","comment":"bad"},"error":{"code":"INVALID_ARGUMENT","message":"field \\"x\\": \\"abc\\" is not a number"},${where(6)}`,
+        `{"key":"e","raw_record":{"name":"e","comment":"missing"},"error":{"code":"INVALID_ARGUMENT","message":"field \\"x\\" has no value, and --instance_type array needs every value"},${where(7)}`,
         `{"error":{"code":"INVALID_ARGUMENT","message":"row has 2 fields but the header names 3"},${where(8)}`,
         '',
       ].join('\n'),
@@ -118,7 +118,7 @@ describe('Parquet', () => {
     expect(summary).toMatchObject({ rows: 5, succeeded: 4, failed: 1, shardsTotal: 3 });
     expect(await readOutputs(output)).toEqual({
       'prediction.errors-00000-of-00003': '',
-      'prediction.errors-00001-of-00003': `{"key":"p3","instance":{"id":"p3","x":null},"error":{"code":"INVALID_ARGUMENT","message":"no value for input \\"x\\""},"input":${JSON.stringify(input)},"row":3}\n`,
+      'prediction.errors-00001-of-00003': `{"key":"p3","instance":{},"error":{"code":"INVALID_ARGUMENT","message":"no value for input \\"x\\""},"input":${JSON.stringify(input)},"row":3}\n`,
       'prediction.errors-00002-of-00003': '',
       'prediction.results-00000-of-00003': '{"key":"p1","instance":{"x":1},"prediction":1099511627776}\n{"key":"p2","instance":{"x":2},"prediction":2199023255552}\n',
       // (2^22 + 1) · 2^40 is beyond 2^53: written exactly.

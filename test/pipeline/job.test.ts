@@ -22,7 +22,7 @@ describe('instance shaping', () => {
     const files = await readOutputs(output);
     expect(files['prediction.results-00000-of-00001']).toBe('{"key":7,"instance":[3,1,2],"prediction":[3.0,1.0,2.0]}\n');
     expect(jsonLines(files['prediction.errors-00000-of-00001']!)).toEqual([
-      { key: 8, instance: { k: 8, a: 4, b: 5 }, error: { code: 'INVALID_ARGUMENT', message: 'missing field "c" (named in --included_fields)' }, input, line: 2 },
+      { key: 8, raw_record: { k: 8, a: 4, b: 5 }, error: { code: 'INVALID_ARGUMENT', message: 'missing field "c" (named in --included_fields)' }, input, line: 2 },
     ]);
   });
 
@@ -42,7 +42,7 @@ describe('instance shaping', () => {
     const output = join(dir.path, 'out');
     await runJob({ model, input, output, shaping: { instanceType: 'object' } });
     expect(jsonLines((await readOutputs(output))['prediction.errors-00000-of-00001']!)).toEqual([
-      { instance: [1, 2], error: { code: 'INVALID_ARGUMENT', message: '--instance_type object needs a record with named fields, but this one is an array of 2' }, input, line: 1 },
+      { raw_record: [1, 2], error: { code: 'INVALID_ARGUMENT', message: '--instance_type object needs a record with named fields, but this one is an array of 2' }, input, line: 1 },
     ]);
   });
 });
@@ -95,7 +95,7 @@ describe('sharding', () => {
         '{"key":2,"instance":{"a":2,"b":0.5},"prediction":4.5}\n{"key":3,"instance":{"a":3,"b":0.5},"prediction":6.5}\n',
     );
     expect(jsonLines(one['prediction.errors-00001-of-00009']!)).toEqual([
-      { key: 4, instance: { id: 4, a: 'bad', b: 0 }, error: { code: 'INVALID_ARGUMENT', message: 'field "a": expected a number (DT_FLOAT), got the string "bad"' }, input: join(input, 'part-0.jsonl'), line: 5 },
+      { key: 4, instance: { a: 'bad', b: 0 }, error: { code: 'INVALID_ARGUMENT', message: 'field "a": expected a number (DT_FLOAT), got the string "bad"' }, input: join(input, 'part-0.jsonl'), line: 5 },
     ]);
 
     const sharded = join(dir.path, 'sharded');
@@ -138,9 +138,18 @@ describe('resume', () => {
     }
     await writeFile(join(output, '.prediction.results-00004-of-00009.4242-0badf00d.tmp'), '{"key":16,"partial');
     const again = await runJob({ model, input, output, recordsPerUnit: 4, shaping: { keyField: 'id' } });
-    expect(again).toMatchObject({ shardsWritten: 5, shardsSkipped: 4, rows: 16 });
+    // Shard 1 (lines 5-8 of part-0) holds a failed row; the rerun's shards 4 and 7 hold the other two.
+    expect(again).toMatchObject({ shardsWritten: 5, shardsSkipped: 4, rows: 16, failed: 2, committedFailedRows: 1 });
     expect(await readOutputs(output)).toEqual(complete);
     expect((await readdir(output)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    // A run after the job is complete reads nothing, yet still reports the rows that failed.
+    expect(await runJob({ model, input, output, recordsPerUnit: 4, shaping: { keyField: 'id' } })).toMatchObject({
+      rows: 0,
+      failed: 0,
+      shardsWritten: 0,
+      shardsSkipped: 9,
+      committedFailedRows: 3,
+    });
   });
 
   it('refuses to add shards of a different job to an output directory', async () => {
@@ -154,18 +163,40 @@ describe('resume', () => {
   });
 });
 
+describe('error rows', () => {
+  it('carry the key on its own and the instance shaped as on result lines; the record as read only when it could not be shaped', async () => {
+    const model = await writeModel(dir.path, 'sum', weightedSumModel());
+    const input = await writeText(join(dir.path, 'x.csv'), 'id,a,b,distance\n"d""e",1,2,500\nf,x,2,7\n');
+    const output = join(dir.path, 'out');
+    const summary = await runJob({ model, input, output, shaping: { keyField: 'id' } });
+    expect(summary).toMatchObject({ rows: 2, succeeded: 0, failed: 2 });
+    // Row 1 was shaped (key out, cells typed) and then refused; row 2's cell "x" could not be typed as a float.
+    expect((await readOutputs(output))['prediction.errors-00000-of-00001']).toBe(
+      `{"key":"d\\"e","instance":{"a":1,"b":2,"distance":500},"error":{"code":"INVALID_ARGUMENT","message":"field \\"distance\\" is not an input of signature serving_default (inputs: a, b); leave it out with --excluded_fields or pick inputs with --included_fields"},"input":${JSON.stringify(input)},"line":2}\n` +
+        `{"key":"f","raw_record":{"id":"f","a":"x","b":"2","distance":"7"},"error":{"code":"INVALID_ARGUMENT","message":"field \\"a\\": \\"x\\" is not a number"},"input":${JSON.stringify(input)},"line":3}\n`,
+    );
+  });
+});
+
 describe('--export-only', () => {
-  it('writes one shaped instance per line, ready for {"instances": …}, checked against the model when one is given', async () => {
+  it('writes one shaped instance per line with the key inside, ready for a job with keyField, checked against the model when one is given', async () => {
     const model = await writeModel(dir.path, 'sum', weightedSumModel());
     const input = await writeText(join(dir.path, 'x.csv'), 'id,a,b\n1,2,3\n2,x,3\n3,1.5,-2\n');
     const output = join(dir.path, 'out');
     const summary = await runJob({ model, input, output, exportOnly: true, shaping: { keyField: 'id' } });
     expect(summary).toMatchObject({ rows: 3, succeeded: 2, failed: 1 });
     const files = await readOutputs(output);
-    expect(files['export.instances-00000-of-00001']).toBe('{"a":2,"b":3}\n{"a":1.5,"b":-2}\n');
+    expect(files['export.instances-00000-of-00001']).toBe('{"id":1,"a":2,"b":3}\n{"id":3,"a":1.5,"b":-2}\n');
     expect(jsonLines(files['export.errors-00000-of-00001']!)).toEqual([
-      { key: 2, instance: { id: '2', a: 'x', b: '3' }, error: { code: 'INVALID_ARGUMENT', message: 'field "a": "x" is not a number' }, input, line: 3 },
+      { key: 2, raw_record: { id: '2', a: 'x', b: '3' }, error: { code: 'INVALID_ARGUMENT', message: 'field "a": "x" is not a number' }, input, line: 3 },
     ]);
     expect(Object.keys(files).some((n) => n.startsWith('prediction.'))).toBe(false);
+  });
+
+  it('refuses array instances with a key, which could not hold it', async () => {
+    const input = await writeText(join(dir.path, 'x.jsonl'), '{"id":1,"a":2}\n');
+    await expect(runJob({ input, output: join(dir.path, 'out'), exportOnly: true, shaping: { keyField: 'id', instanceType: 'array' } })).rejects.toThrow(
+      'export mode writes the --key_field value inside each instance, which an array instance cannot hold; export objects (no --instance_type array) and set instanceType array and keyField in the external job',
+    );
   });
 });

@@ -82,7 +82,7 @@ describe('DuckDB', () => {
     expect(files['prediction.results-00001-of-00003']).toBe('{"key":3,"instance":{"a":1.5,"b":2},"prediction":5.0}\n{"key":4,"instance":{"a":2,"b":0},"prediction":4.0}\n');
     expect(files['prediction.results-00002-of-00003']).toBe('{"key":5,"instance":{"a":-1,"b":4},"prediction":2.0}\n');
     expect(jsonLines(files['prediction.errors-00000-of-00003']!)).toEqual([
-      { key: 2, instance: { id: 2, a: 0.25, note: 'y' }, error: { code: 'INVALID_ARGUMENT', message: 'missing field "b" (named in --included_fields)' }, input, row: 2 },
+      { key: 2, raw_record: { id: 2, a: 0.25, note: 'y' }, error: { code: 'INVALID_ARGUMENT', message: 'missing field "b" (named in --included_fields)' }, input, row: 2 },
     ]);
   });
 
@@ -102,7 +102,7 @@ describe('DuckDB', () => {
       { key: '12', instance: '[7]', prediction: '[7]', model_name: 'id', model_version: 1n },
     ]);
     expect(await duck(db, 'SELECT * FROM preds_errors')).toEqual([
-      { key: '13', instance: '{"id":13}', error: '{"code":"INVALID_ARGUMENT","message":"missing field \\"x\\" (named in --included_fields)"}', input: decodeURIComponent(input), row: 4n },
+      { key: '13', instance: null, raw_record: '{"id":13}', error: '{"code":"INVALID_ARGUMENT","message":"missing field \\"x\\" (named in --included_fields)"}', input: decodeURIComponent(input), row: 4n },
     ]);
     expect(await duck(db, 'SELECT shard, shard_count FROM preds_shards ORDER BY shard')).toEqual([
       { shard: 0, shard_count: 2 },
@@ -135,11 +135,12 @@ describe('PostgreSQL', () => {
       { key: '9007199254740993', instance: '{"a":1.5,"b":2}', prediction: '5.0', model_name: 'sum', model_version: '1' },
     ]);
     const errors = await postgres('SELECT key, instance, input, row FROM out1_errors');
-    expect(errors).toEqual([{ key: '2', instance: '{"id":2,"a":3}', input: `${server.url}?query=SELECT id, a, b FROM pts`, row: '1' }]);
+    expect(errors).toEqual([{ key: '2', instance: '{"a":3}', input: `${server.url}?query=SELECT id, a, b FROM pts`, row: '1' }]);
   });
 
   it('resumes a table output after a crash: the rolled-back shard is redone, committed ones are kept, every row once', async () => {
-    const values = Array.from({ length: 1000 }, (_, i) => `(${i + 1}, ${i}, 1)`).join(', ');
+    // Rows 100 (shard 0) and 900 (shard 3) have no b, so each fails.
+    const values = Array.from({ length: 1000 }, (_, i) => `(${i + 1}, ${i}, ${i === 99 || i === 899 ? 'NULL' : 1})`).join(', ');
     await postgres('DROP TABLE IF EXISTS nums, res, res_errors, res_shards', 'CREATE TABLE nums (id BIGINT, a REAL, b INTEGER)', `INSERT INTO nums VALUES ${values}`);
     const model = await writeModel(dir.path, 'sum', weightedSumModel());
     const input = `${server.url}?table=nums`;
@@ -154,13 +155,22 @@ describe('PostgreSQL', () => {
     };
     await expect(runJob({ ...options, signal })).rejects.toThrow(/cancelled/);
     expect(await postgres('SELECT shard FROM res_shards ORDER BY shard')).toEqual([{ shard: 0 }, { shard: 1 }]);
-    expect(await postgres('SELECT count(*)::int AS n, max(key::int) AS last FROM res')).toEqual([{ n: 500, last: 500 }]);
+    expect(await postgres('SELECT count(*)::int AS n, max(key::int) AS last FROM res')).toEqual([{ n: 499, last: 500 }]);
 
     const summary = await runJob(options);
-    expect(summary).toMatchObject({ rows: 500, succeeded: 500, shardsWritten: 2, shardsSkipped: 2 });
+    // The failed row of committed shard 0 is read back from its marker, so the rerun still reports it.
+    expect(summary).toMatchObject({ rows: 500, succeeded: 499, failed: 1, committedFailedRows: 1, shardsWritten: 2, shardsSkipped: 2 });
     expect(await postgres('SELECT count(*)::int AS n, count(DISTINCT key)::int AS keys, min(key::int) AS first, max(key::int) AS last FROM res')).toEqual([
-      { n: 1000, keys: 1000, first: 1, last: 1000 },
+      { n: 998, keys: 998, first: 1, last: 1000 },
     ]);
+    expect(await postgres('SELECT key FROM res_errors ORDER BY key')).toEqual([{ key: '100' }, { key: '900' }]);
+    expect(await postgres('SELECT shard, failed_rows::int AS failed FROM res_shards ORDER BY shard')).toEqual([
+      { shard: 0, failed: 1 },
+      { shard: 1, failed: 0 },
+      { shard: 2, failed: 0 },
+      { shard: 3, failed: 1 },
+    ]);
+    expect(await runJob(options)).toMatchObject({ rows: 0, failed: 0, committedFailedRows: 2, shardsSkipped: 4 });
     expect(await postgres("SELECT key, instance, prediction FROM res WHERE key = '1000'")).toEqual([{ key: '1000', instance: '{"a":999,"b":1}', prediction: '1999.0' }]);
     expect(await postgres('SELECT shard, shard_count FROM res_shards ORDER BY shard')).toEqual([0, 1, 2, 3].map((shard) => ({ shard, shard_count: 4 })));
 

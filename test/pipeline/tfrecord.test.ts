@@ -252,7 +252,7 @@ describe('TFRecord batch jobs', () => {
     const errors = files['prediction.errors-00000-of-00001']!.split('\n');
     expect(errors).toEqual([
       expect.stringMatching(new RegExp(`^\\{"error":\\{"code":"INVALID_ARGUMENT","message":"corrupt record: the checksum of its \\d+ data bytes does not match \\(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\\)"\\},${escape(where(2))}$`)),
-      `{"key":"r3","instance":{"id":"r3","a":"x","b":1},"error":{"code":"INVALID_ARGUMENT","message":"field \\"a\\": expected a number (DT_FLOAT), got the string \\"x\\""},${where(3)}`,
+      `{"key":"r3","instance":{"a":"x","b":1},"error":{"code":"INVALID_ARGUMENT","message":"field \\"a\\": expected a number (DT_FLOAT), got the string \\"x\\""},${where(3)}`,
       `{"error":{"code":"INVALID_ARGUMENT","message":"truncated record: the file ends inside a record of ${records[4]!.length} bytes; the rest of ${input} cannot be read"},${where(5)}`,
       '',
     ]);

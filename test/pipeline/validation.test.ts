@@ -67,9 +67,9 @@ describe('--validate_with', () => {
     );
     const where = (line: number) => `"input":${JSON.stringify(input)},"line":${line}`;
     expect(errors).toBe(
-      `{"key":"r3","instance":{"id":"r3","a":2,"b":"x"},"error":{"code":"INVALID_ARGUMENT","message":"field \\"b\\": expected a number (DT_FLOAT), got the string \\"x\\""},${where(3)},"anomalies":[${STRING_B}]}\n` +
-        `{"key":"r4","instance":{"id":"r4","a":3,"b":-1,"c":7},"error":{"code":"INVALID_ARGUMENT","message":"field \\"c\\" is not an input of signature serving_default (inputs: a, b); leave it out with --excluded_fields or pick inputs with --included_fields"},${where(4)},"anomalies":[${NEW_C}]}\n` +
-        `{"key":"r5","instance":{"id":"r5","a":4},"error":{"code":"INVALID_ARGUMENT","message":"no value for input \\"b\\""},${where(5)},"anomalies":[${MISSING_B}]}\n`,
+      `{"key":"r3","instance":{"a":2,"b":"x"},"error":{"code":"INVALID_ARGUMENT","message":"field \\"b\\": expected a number (DT_FLOAT), got the string \\"x\\""},${where(3)},"anomalies":[${STRING_B}]}\n` +
+        `{"key":"r4","instance":{"a":3,"b":-1,"c":7},"error":{"code":"INVALID_ARGUMENT","message":"field \\"c\\" is not an input of signature serving_default (inputs: a, b); leave it out with --excluded_fields or pick inputs with --included_fields"},${where(4)},"anomalies":[${NEW_C}]}\n` +
+        `{"key":"r5","instance":{"a":4},"error":{"code":"INVALID_ARGUMENT","message":"no value for input \\"b\\""},${where(5)},"anomalies":[${MISSING_B}]}\n`,
     );
   });
 
@@ -79,7 +79,7 @@ describe('--validate_with', () => {
     expect(results).toBe('{"key":"r1","instance":{"a":1,"b":0.5},"prediction":2.5}\n');
     const lines = errors.split('\n');
     expect(lines[0]).toBe(
-      `{"key":"r2","instance":{"id":"r2","a":12,"b":0.5},"error":{"code":"INVALID_ARGUMENT","message":"the row breaks the schema: a: Out-of-range values (Unexpectedly high value: 12>10(upto six significant digits))"},"input":${JSON.stringify(input)},"line":2,"anomalies":[${OUT_OF_RANGE}]}`,
+      `{"key":"r2","instance":{"a":12,"b":0.5},"error":{"code":"INVALID_ARGUMENT","message":"the row breaks the schema: a: Out-of-range values (Unexpectedly high value: 12>10(upto six significant digits))"},"input":${JSON.stringify(input)},"line":2,"anomalies":[${OUT_OF_RANGE}]}`,
     );
     expect(lines.slice(1, 4).map((l) => (JSON.parse(l) as { error: { message: string } }).error.message)).toEqual([
       'the row breaks the schema: b: Unexpected data type (Expected data of type: FLOAT but got STRING); b: Invalid values (String values that were not floats were found, such as "x".)',

@@ -1,15 +1,16 @@
 /**
  * A database table as a job's output: one row per prediction in `T` (`key` when --key_field is set,
  * `instance` and `prediction` as JSON text, `model_name`, `model_version`), one per failed row in `T_errors`
- * (`key`, `instance`, `error` as JSON text, `input`, `row`: the 1-based line or row of the input). A shard's
- * rows are inserted in one transaction that also inserts its marker into `T_shards` (shard, job fingerprint),
- * so a shard is in the table whole or not at all: a crash rolls it back, and a rerun skips marked shards.
+ * (`key`, `instance` or, when the record could not be shaped, `raw_record`, `error` as JSON text, `input`, `row`:
+ * the 1-based line or row of the input). A shard's rows are inserted in one transaction that also inserts its
+ * marker into `T_shards` (shard, job fingerprint, failed rows), so a shard is in the table whole or not at all:
+ * a crash rolls it back, and a rerun skips marked shards and still counts their failed rows.
  */
 import { createHash } from 'node:crypto';
 import { ServingError } from '../../errors/serving-error.js';
 import { instanceJson } from '../instance-json.js';
 import type { JobManifest } from '../job-manifest.js';
-import type { ErrorRow, JobOutput, ResultRow, ShardSink } from '../job-output.js';
+import type { ClaimedShards, ErrorRow, JobOutput, ResultRow, ShardSink } from '../job-output.js';
 import type { OutputShard } from '../work-plan.js';
 import { openSqlSession, type SqlParam, type SqlSession } from './sql-session.js';
 import { quoteName, type TableUrl } from './table-url.js';
@@ -42,14 +43,17 @@ export class TableOutput implements JobOutput {
     return { results: quoteName(table), errors: quoteName(`${table}_errors`), shards: quoteName(`${table}_shards`) };
   }
 
-  async claim(manifest: JobManifest, owned: readonly OutputShard[]): Promise<OutputShard[]> {
+  async claim(manifest: JobManifest, owned: readonly OutputShard[]): Promise<ClaimedShards> {
     this.fingerprint = createHash('sha256').update(JSON.stringify(manifest)).digest('hex').slice(0, 32);
     const { results, errors, shards } = this.names;
     const key = this.options.hasKey ? '"key" TEXT, ' : '';
     const statements = [
       `CREATE TABLE IF NOT EXISTS ${results} (${key}"instance" TEXT NOT NULL, "prediction" TEXT NOT NULL, "model_name" TEXT, "model_version" BIGINT)`,
-      `CREATE TABLE IF NOT EXISTS ${errors} (${key}"instance" TEXT, "error" TEXT NOT NULL, "input" TEXT NOT NULL, "row" BIGINT NOT NULL)`,
-      `CREATE TABLE IF NOT EXISTS ${shards} ("shard" INTEGER PRIMARY KEY, "shard_count" INTEGER NOT NULL, "fingerprint" TEXT NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS ${errors} (${key}"instance" TEXT, "raw_record" TEXT, "error" TEXT NOT NULL, "input" TEXT NOT NULL, "row" BIGINT NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS ${shards} ("shard" INTEGER PRIMARY KEY, "shard_count" INTEGER NOT NULL, "fingerprint" TEXT NOT NULL, "failed_rows" BIGINT)`,
+      // Tables an earlier version created lack these columns.
+      `ALTER TABLE ${errors} ADD COLUMN IF NOT EXISTS "raw_record" TEXT`,
+      `ALTER TABLE ${shards} ADD COLUMN IF NOT EXISTS "failed_rows" BIGINT`,
     ];
     for (let attempt = 1; ; attempt++) {
       try {
@@ -61,15 +65,17 @@ export class TableOutput implements JobOutput {
         await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
       }
     }
-    const markers = await this.session.rows(`SELECT "shard", "fingerprint" FROM ${shards}`);
+    const markers = await this.session.rows(`SELECT "shard", "fingerprint", "failed_rows" FROM ${shards}`);
     if (markers.some((m) => m['fingerprint'] !== this.fingerprint)) {
       throw new ServingError(
         'FAILED_PRECONDITION',
         `${this.url.display} holds shards of a different job (${shards} has other fingerprints than ${this.fingerprint}); use a new table, or drop the old ones to start over`,
       );
     }
-    const done = new Set(markers.map((m) => Number(m['shard'])));
-    return owned.filter((s) => !done.has(s.index));
+    const failedByShard = new Map(markers.map((m) => [Number(m['shard']), Number(m['failed_rows'] ?? 0)]));
+    const todo = owned.filter((s) => !failedByShard.has(s.index));
+    const committedFailedRows = owned.reduce((n, s) => n + (failedByShard.get(s.index) ?? 0), 0);
+    return { todo, committedFailedRows };
   }
 
   async openShard(shard: OutputShard): Promise<ShardSink> {
@@ -104,17 +110,24 @@ class TableShard implements ShardSink {
 
   async writeError(row: ErrorRow): Promise<void> {
     const error = JSON.stringify({ code: row.error.code, message: row.error.message });
-    const values: SqlParam[] = [row.instance === undefined ? null : instanceJson(row.instance), error, row.input, row.position];
+    const values: SqlParam[] = [
+      row.instance === undefined ? null : instanceJson(row.instance),
+      row.rawRecord === undefined ? null : instanceJson(row.rawRecord),
+      error,
+      row.input,
+      row.position,
+    ];
     this.errors.push(this.options.hasKey ? [keyText(row.key), ...values] : values);
     if (this.errors.length >= INSERT_ROWS) await this.flush();
   }
 
-  async commit(): Promise<void> {
+  async commit(failedRows: number): Promise<void> {
     await this.flush();
-    await this.session.exec(`INSERT INTO ${this.names.shards} ("shard", "shard_count", "fingerprint") VALUES ($1, $2, $3)`, [
+    await this.session.exec(`INSERT INTO ${this.names.shards} ("shard", "shard_count", "fingerprint", "failed_rows") VALUES ($1, $2, $3, $4)`, [
       this.shard.index,
       this.shard.count,
       this.fingerprint,
+      failedRows,
     ]);
     await this.session.exec('COMMIT');
   }
@@ -126,7 +139,7 @@ class TableShard implements ShardSink {
   private async flush(): Promise<void> {
     const key = this.options.hasKey ? '"key", ' : '';
     await insertRows(this.session, `${this.names.results} (${key}"instance", "prediction", "model_name", "model_version")`, this.results);
-    await insertRows(this.session, `${this.names.errors} (${key}"instance", "error", "input", "row")`, this.errors);
+    await insertRows(this.session, `${this.names.errors} (${key}"instance", "raw_record", "error", "input", "row")`, this.errors);
     this.results = [];
     this.errors = [];
   }
