@@ -24,6 +24,7 @@ const PREDICT_FLAGS: readonly FlagSpec[] = [
   { name: 'label', type: 'string', default: '', help: 'server URL only: the version label to use, resolved once at the start' },
   { name: 'remote_concurrency', type: 'int', default: 8, help: 'server URL only: batches in flight at once' },
   { name: 'remote_deadline_ms', type: 'int', default: 30000, help: 'server URL only: deadline of one model call, retries included' },
+  { name: 'remote_attempt_timeout_ms', type: 'int', default: 10000, help: 'server URL only: longest wait for one attempt of a model call; one that runs out is retried with backoff within --remote_deadline_ms (0 = an attempt may take the whole deadline)' },
   { name: 'signature', type: 'string', default: '', help: `the signature to run; empty = ${DEFAULT_SIGNATURE}` },
   { name: 'input', type: 'string', default: '', help: 'input files: a file, a directory (read recursively) or a glob, several comma-separated; or a table: duckdb:///path.db?table=T|query=SQL, postgres://user@host:port/db?table=T|query=SQL' },
   { name: 'output', type: 'string', default: '', help: 'directory for prediction.results-* and prediction.errors-* (created if needed); or a table: duckdb:///path.db?table=T, postgres://…/db?table=T (errors in T_errors, shard markers in T_shards)' },
@@ -107,6 +108,7 @@ export async function predictCommand(argv: readonly string[]): Promise<number> {
         label: optional(str(flags, 'label')),
         concurrency: settings.remoteConcurrency,
         deadlineMs: settings.remoteDeadlineMs,
+        attemptTimeoutMs: settings.remoteAttemptTimeoutMs,
       });
     } else if (settings.modelDir !== '') {
       if (str(flags, 'label') !== '') throw new FlagError('--label needs a server URL as --model (a model directory has no labels)');
@@ -173,6 +175,7 @@ interface PredictSettings {
   readonly batchSize: number;
   readonly remoteConcurrency: number;
   readonly remoteDeadlineMs: number;
+  readonly remoteAttemptTimeoutMs: number;
   readonly shardIndex: number;
   readonly shardCount: number;
   readonly numOutputShards: number;
@@ -221,6 +224,11 @@ function readSettings(flags: FlagValues): PredictSettings {
     if (v < 1) throw new FlagError(`--${name} must be at least 1, got ${v}`);
     return v;
   };
+  const nonNegative = (name: string): number => {
+    const v = num(flags, name);
+    if (v < 0) throw new FlagError(`--${name} must not be negative, got ${v}`);
+    return v;
+  };
   const shardCount = positive('shard_count');
   const shardIndex = num(flags, 'shard_index');
   if (shardIndex < 0 || shardIndex >= shardCount) throw new FlagError(`--shard_index must be in [0, ${shardCount - 1}] for --shard_count ${shardCount}, got ${shardIndex}`);
@@ -241,6 +249,7 @@ function readSettings(flags: FlagValues): PredictSettings {
     batchSize: positive('batch_size'),
     remoteConcurrency: positive('remote_concurrency'),
     remoteDeadlineMs: positive('remote_deadline_ms'),
+    remoteAttemptTimeoutMs: nonNegative('remote_attempt_timeout_ms'),
     shardIndex,
     shardCount,
     numOutputShards,

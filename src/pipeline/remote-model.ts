@@ -28,6 +28,8 @@ export interface RemoteModelOptions {
   /** Batches in flight, which is also the predictor's call limit. */
   readonly concurrency: number;
   readonly deadlineMs: number;
+  /** Longest wait for one attempt of a call (0: the whole deadline); a timed-out attempt is retried. */
+  readonly attemptTimeoutMs?: number | undefined;
 }
 
 /** True when `--model` names a server rather than a path. */
@@ -40,7 +42,11 @@ export async function openRemoteModel(url: string, options: RemoteModelOptions):
   if (options.version !== undefined && options.label !== undefined) throw new ServingError('INVALID_ARGUMENT', 'set --version or --label, not both');
   // Loaded only for remote jobs: the gRPC and HTTP clients cost a local job's start-up time for nothing.
   const { createRemotePredictor } = await import('../serving/remote/remote-predictor.js');
-  const predictor = createRemotePredictor(url, { deadlineMs: options.deadlineMs, maxConcurrentCalls: options.concurrency });
+  const predictor = createRemotePredictor(url, {
+    deadlineMs: options.deadlineMs,
+    maxConcurrentCalls: options.concurrency,
+    ...(options.attemptTimeoutMs === undefined ? {} : { attemptTimeoutMs: options.attemptTimeoutMs }),
+  });
   try {
     const metadata = await predictor.metadata({ name: options.modelName, version: options.version, label: options.label });
     return {

@@ -1,5 +1,7 @@
 // `millrace predict --model <server URL>`: the same job against a real millrace server, over each protocol,
 // writes exactly what the embedded run writes.
+import { createServer, request as httpRequest, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { predictCommand } from '../../src/cli/predict.js';
@@ -11,7 +13,7 @@ import { OnnxElemType } from '../../src/runtime/onnx-model-proto.js';
 import { freePort } from '../support/free-port.js';
 import { identityModel } from '../support/onnx-graphs.js';
 import { startTestServer } from '../support/test-server.js';
-import { readOutputs, tempDir, weightedSumModel, writeModel, writeText } from './support.js';
+import { jsonLines, readOutputs, tempDir, weightedSumModel, writeModel, writeText } from './support.js';
 
 let dir: { path: string; dispose(): Promise<void> };
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -81,6 +83,56 @@ describe('predict against a server', () => {
       const out = join(dir.path, `ragged-${name.replace(' ', '-')}`);
       expect(await predict(['--model', urls[name]!, '--model_name', 'ragged', '--input', input, '--output', out, '--batch_size', '4']), name).toBe(0);
       expect(await readOutputs(out), name).toEqual(expected);
+    }
+  });
+
+  it('retries an attempt that outlives --remote_attempt_timeout_ms, so one hung call does not use up the deadline', async () => {
+    // A proxy in front of the server that never answers the first `stalls` predict calls (the connection stays open).
+    let predictCalls = 0;
+    let stalls = 1;
+    const hung: ServerResponse[] = [];
+    const proxy = createServer((request, response) => {
+      if (request.method === 'POST' && request.url!.endsWith(':predict') && ++predictCalls <= stalls) {
+        request.resume();
+        hung.push(response);
+        return;
+      }
+      const upstream = httpRequest({ host: '127.0.0.1', port: server.restPort, method: request.method, path: request.url, headers: request.headers }, (reply) => {
+        response.writeHead(reply.statusCode!, reply.headers);
+        reply.pipe(response);
+      });
+      request.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      const input = await writeText(join(dir.path, 'stall.jsonl'), '{"id":1,"a":1,"b":2}\n{"id":2,"a":3,"b":0.5}\n');
+      const args = ['--model', url, '--model_name', 'sum', '--input', input, '--key_field', 'id'];
+      const out = join(dir.path, 'stall-out');
+      const started = Date.now();
+      expect(await predict([...args, '--output', out, '--remote_attempt_timeout_ms', '300', '--remote_deadline_ms', '20000'])).toBe(0);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(predictCalls).toBe(2);
+      expect(await readOutputs(out)).toEqual({
+        'prediction.errors-00000-of-00001': '',
+        'prediction.results-00000-of-00001': '{"key":1,"instance":{"a":1,"b":2},"prediction":4.0}\n{"key":2,"instance":{"a":3,"b":0.5},"prediction":6.5}\n',
+      });
+
+      // A server that never answers: every attempt times out, and after the last retry the rows fail saying so.
+      predictCalls = 0;
+      stalls = Infinity;
+      const failedOut = join(dir.path, 'stall-failed');
+      expect(await predict([...args, '--output', failedOut, '--remote_attempt_timeout_ms', '200', '--remote_deadline_ms', '20000'])).toBe(1);
+      expect(predictCalls).toBe(4);
+      const errors = jsonLines((await readOutputs(failedOut))['prediction.errors-00000-of-00001']!) as Array<{ key: number; error: { code: string; message: string } }>;
+      expect(errors.map((e) => [e.key, e.error.code])).toEqual([
+        [1, 'DEADLINE_EXCEEDED'],
+        [2, 'DEADLINE_EXCEEDED'],
+      ]);
+      expect(errors[0]!.error.message).toMatch(new RegExp(`^Deadline exceeded after \\d+ ms waiting for POST ${url}/v1/models/sum/versions/1:predict \\(attempt 4, attemptTimeoutMs 200\\)$`));
+    } finally {
+      for (const response of hung) response.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
     }
   });
 

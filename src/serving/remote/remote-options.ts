@@ -3,7 +3,12 @@
 export interface RemotePredictorOptions {
   /** Deadline of a call whose request sets none, in ms (default 30 000). Retries happen within it. */
   readonly deadlineMs?: number;
-  /** Retries after the first attempt, on UNAVAILABLE, RESOURCE_EXHAUSTED (HTTP 429) or a failed connection (default 3). */
+  /**
+   * Longest wait for one attempt, in ms, within the deadline; an attempt that runs out is retried like UNAVAILABLE
+   * (default 0: an attempt may take the whole deadline).
+   */
+  readonly attemptTimeoutMs?: number;
+  /** Retries after the first attempt, on UNAVAILABLE, RESOURCE_EXHAUSTED (HTTP 429), a failed connection or an attempt timeout (default 3). */
   readonly maxRetries?: number;
   /** Backoff before the first retry in ms, doubling with each further one, with jitter (default 50). */
   readonly backoffMs?: number;
@@ -21,6 +26,7 @@ export type ResolvedRemoteOptions = Required<RemotePredictorOptions>;
 
 export const REMOTE_DEFAULTS: ResolvedRemoteOptions = {
   deadlineMs: 30_000,
+  attemptTimeoutMs: 0,
   maxRetries: 3,
   backoffMs: 50,
   maxBackoffMs: 5_000,

@@ -1,11 +1,15 @@
 // How one remote call is attempted: within one deadline, holding a call slot per attempt, retried with
-// exponential backoff and jitter when the server is unavailable or overloaded, or could not be reached.
+// exponential backoff and jitter when the server is unavailable or overloaded, could not be reached, or did not
+// answer one attempt within the per-attempt timeout (so one hung call does not use up the whole deadline).
 import { ServingError } from '../../errors/serving-error.js';
 import type { CallOptions } from '../predictor.js';
 import { CallLimiter } from './call-limiter.js';
 import type { ResolvedRemoteOptions } from './remote-options.js';
 
-/** What one attempt gets: the absolute deadline of the whole call and the caller's cancellation flag. */
+/**
+ * What one attempt gets: its absolute deadline (the call's, or sooner with a per-attempt timeout) and the
+ * caller's cancellation flag.
+ */
 export interface Attempt {
   readonly deadline: number;
   readonly signal: CallOptions['signal'];
@@ -51,19 +55,24 @@ export class RemoteCaller {
    */
   async call<T>(options: CallOptions, attempt: (a: Attempt) => Promise<T>): Promise<T> {
     const deadline = options.deadline ?? Date.now() + this.options.deadlineMs;
-    const context: Attempt = { deadline, signal: options.signal };
+    const whole: Attempt = { deadline, signal: options.signal };
+    const perAttempt = this.options.attemptTimeoutMs;
     for (let retry = 0; ; retry++) {
-      this.checkStillWanted(context);
+      this.checkStillWanted(whole);
       const release = await this.limiter.acquire(deadline);
+      // The attempt's own deadline starts once it holds a slot: waiting for one is not the server's fault.
+      const attemptDeadline = perAttempt > 0 ? Math.min(deadline, Date.now() + perAttempt) : deadline;
       let failure: unknown;
       try {
-        return await attempt(context);
+        return await attempt({ deadline: attemptDeadline, signal: options.signal });
       } catch (err) {
         failure = err;
       } finally {
         release();
       }
-      if (!isRetryable(failure) || retry >= this.options.maxRetries) throw failure;
+      const timedOut = attemptDeadline < deadline && failure instanceof ServingError && failure.code === 'DEADLINE_EXCEEDED';
+      if (timedOut) failure = new ServingError('DEADLINE_EXCEEDED', `${(failure as ServingError).message} (attempt ${retry + 1}, attemptTimeoutMs ${perAttempt})`);
+      if (!(timedOut || isRetryable(failure)) || retry >= this.options.maxRetries) throw failure;
       const delay = backoffDelay(retry, this.options.backoffMs, this.options.maxBackoffMs);
       if (Date.now() + delay >= deadline) throw failure;
       await sleep(delay);
