@@ -2,45 +2,16 @@
 // JSON line. The same closed loop drives every protocol; only the prepared bytes, the transport and the decoder differ.
 import { readBatchCounters, type BatchCounters } from '../batch-counters.js';
 import { readCpuTime } from '../cpu-time.js';
-import { expectedPredictions, MODEL_NAME } from '../mlp-fixture.js';
+import { MODEL_NAME } from '../mlp-fixture.js';
 import { percentileOfSorted } from '../quantiles.js';
-import { grpcTransport } from './grpc-transport.js';
-import { http2GrpcTransport } from './http2-grpc-transport.js';
-import { httpTransport } from './http-transport.js';
+import { answerChecker } from './answer-check.js';
 import type { LoadClientConfig, LoadClientResult } from './load-client-messages.js';
-import { isGrpc } from './protocol.js';
+import { openTransport } from './open-transport.js';
 import { prepareRequest } from './requests.js';
-import { decodePredictions } from './responses.js';
-import type { Reply, Transport } from './transport.js';
-
-const TOLERANCE = 1e-3;
 
 const config = JSON.parse(process.argv[2] ?? '{}') as LoadClientConfig;
 
-function openTransport(): Transport {
-  const prepared = prepareRequest(config.protocol, config.rows);
-  return isGrpc(config.protocol)
-    ? config.grpcClient === 'grpc-js'
-      ? grpcTransport(config.host, config.grpcPort, prepared, config.grpcChannels, config.timeoutMs)
-      : http2GrpcTransport(config.host, config.grpcPort, prepared, config.grpcChannels, config.timeoutMs)
-    : httpTransport(config.host, config.restPort, prepared, config.clients, config.timeoutMs);
-}
-
-const expected = expectedPredictions(config.rows).flat();
-
-/** Why the answer is wrong, or undefined; `checkValues` compares every value, otherwise only the count. */
-function checkReply(reply: Reply & { ok: true }, checkValues: boolean): string | undefined {
-  let values: number[];
-  try {
-    values = decodePredictions(config.protocol, reply);
-  } catch (err) {
-    return `undecodable answer: ${err instanceof Error ? err.message : String(err)}`;
-  }
-  if (values.length !== expected.length) return `${values.length} predictions for ${config.rows} rows`;
-  if (!checkValues) return undefined;
-  const bad = expected.findIndex((want, i) => !(Math.abs((values[i] ?? Number.NaN) - want) <= TOLERANCE));
-  return bad < 0 ? undefined : `prediction ${bad}: expected ${expected[bad]}, got ${values[bad]}`;
-}
+const checkReply = answerChecker(config.protocol, config.rows);
 
 interface Sample {
   readonly at: number;
@@ -59,7 +30,7 @@ async function sample(): Promise<Sample> {
 }
 
 async function main(): Promise<LoadClientResult> {
-  const transport = openTransport();
+  const transport = openTransport(config, prepareRequest(config.protocol, config.rows));
   await transport.ready();
 
   const latencies: number[] = [];

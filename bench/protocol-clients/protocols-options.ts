@@ -6,6 +6,10 @@ export const ENV_PREFIX = 'BENCH_PROTOCOLS';
 
 export type BatchingMode = 'off' | 'on';
 
+/** `c`: wrk for REST and h2load for gRPC; `node`: the Node load client for both. */
+export const GENERATORS = ['c', 'node'] as const;
+export type Generator = (typeof GENERATORS)[number];
+
 export interface ProtocolsOptions {
   readonly protocols: readonly Protocol[];
   readonly rows: readonly number[];
@@ -13,6 +17,9 @@ export interface ProtocolsOptions {
   /** One measured load per value for each gRPC protocol; the first is the one the ratios and acceptance use. */
   readonly grpcChannels: readonly number[];
   readonly grpcClient: 'http2' | 'grpc-js';
+  /** The first one's tables and ratios decide the acceptance line. */
+  readonly generators: readonly Generator[];
+  readonly generatorThreads: number;
   readonly batching: readonly BatchingMode[];
   readonly durationSeconds: number;
   readonly warmupSeconds: number;
@@ -25,8 +32,10 @@ const SPECS: readonly FlagSpec[] = [
   { name: 'protocols', default: PROTOCOLS.join(','), help: `protocols to load, comma-separated: ${PROTOCOLS.join(', ')}` },
   { name: 'rows', default: '1,32', help: 'rows per request, one load per value' },
   { name: 'clients', default: '64', help: 'concurrent calls in flight (closed loop)' },
-  { name: 'grpc-channels', default: '1', help: 'gRPC connections per load client, round-robin; a list runs each (e.g. 1,4)' },
-  { name: 'grpc-client', default: 'http2', help: 'gRPC load client: http2 (minimal framing on node:http2, like the minimal REST client) or grpc-js' },
+  { name: 'grpc-channels', default: '1,4', help: 'gRPC connections (h2load -c, or the Node client\'s channels); a list runs each; the first decides the acceptance line' },
+  { name: 'generators', default: 'c,node', help: 'load generators, comma-separated: c (wrk for REST, h2load for gRPC) and node (one Node load client for all); the first decides the acceptance line' },
+  { name: 'generator-threads', default: '1', help: 'wrk and h2load threads (at most one per connection)' },
+  { name: 'grpc-client', default: 'http2', help: 'gRPC transport of the node generator: http2 (minimal framing on node:http2, like the minimal REST client) or grpc-js' },
   { name: 'batching', default: 'both', help: 'server dynamic batching: on, off or both' },
   { name: 'duration', default: '8', help: 'seconds measured per load' },
   { name: 'warmup', default: '2', help: 'seconds of unmeasured load before each measured window' },
@@ -48,6 +57,10 @@ export function parseProtocolsOptions(argv: readonly string[], env: NodeJS.Proce
   });
   const grpcClient = get('grpc-client');
   if (grpcClient !== 'http2' && grpcClient !== 'grpc-js') throw new OptionError(`--grpc-client expects http2 or grpc-js, got "${grpcClient}"`);
+  const generators = list(get('generators'), 'generators').map((g) => {
+    if (!(GENERATORS as readonly string[]).includes(g)) throw new OptionError(`unknown generator "${g}"; known: ${GENERATORS.join(', ')}`);
+    return g as Generator;
+  });
   const batching = get('batching');
   if (batching !== 'on' && batching !== 'off' && batching !== 'both') throw new OptionError(`--batching expects on, off or both, got "${batching}"`);
   return {
@@ -56,6 +69,8 @@ export function parseProtocolsOptions(argv: readonly string[], env: NodeJS.Proce
     clients: positiveInt(get('clients'), 'clients'),
     grpcChannels: list(get('grpc-channels'), 'grpc-channels').map((c) => positiveInt(c, 'grpc-channels')),
     grpcClient,
+    generators,
+    generatorThreads: positiveInt(get('generator-threads'), 'generator-threads'),
     batching: batching === 'both' ? ['off', 'on'] : [batching],
     durationSeconds: positiveInt(get('duration'), 'duration'),
     warmupSeconds: positiveInt(get('warmup'), 'warmup'),

@@ -3,9 +3,10 @@
 import { median } from '../quantiles.js';
 import type { LoadClientResult } from './load-client-messages.js';
 import { isGrpc, type Protocol } from './protocol.js';
-import type { BatchingMode } from './protocols-options.js';
+import type { BatchingMode, Generator } from './protocols-options.js';
 
 export interface ProtocolRun {
+  readonly generator: Generator;
   readonly batching: BatchingMode;
   /** gRPC connections; undefined for REST, which opens one socket per client. */
   readonly grpcChannels: number | undefined;
@@ -14,6 +15,11 @@ export interface ProtocolRun {
 }
 
 const ACCEPTANCE_ROWS = 32;
+
+export const GENERATOR_NAMES: Readonly<Record<Generator, string>> = {
+  c: 'C generators (wrk for REST, h2load for gRPC)',
+  node: 'Node load client',
+};
 
 const COLUMNS = ['protocol', 'conns', 'rows/req', 'req/s', 'rows/s', 'p50 ms', 'p99 ms', 'errors', 'client cpu', 'server cpu', 'server wait', 'client µs/req', 'server µs/req', 'mean batch'] as const;
 const LEFT_ALIGNED = new Set<string>(['protocol']);
@@ -119,6 +125,7 @@ export interface ModeReport {
 }
 
 export function formatMode(
+  generator: Generator,
   batching: BatchingMode,
   runs: readonly ProtocolRun[],
   protocolOrder: readonly Protocol[],
@@ -126,7 +133,7 @@ export function formatMode(
   clients: number,
 ): ModeReport {
   const all = groups(
-    runs.filter((r) => r.batching === batching),
+    runs.filter((r) => r.batching === batching && r.generator === generator),
     protocolOrder,
   );
   const rowsList = [...new Set(all.map((g) => g.rows))];
@@ -147,17 +154,17 @@ export function formatMode(
   if (criterion.value !== undefined) {
     passed = criterion.value >= 1;
     acceptance =
-      `${ACCEPTANCE_ROWS}-row, ${clients} clients, batching ${batching}: TF gRPC rows/s ≥ TF REST rows/s: ${passed ? 'PASS' : 'FAIL'} ` +
-      `(${fixed(criterion.numerator, 0)} vs ${fixed(criterion.denominator, 0)}, ${criterion.value.toFixed(2)}x)`;
+      `${ACCEPTANCE_ROWS}-row, ${clients} in flight, batching ${batching}, ${GENERATOR_NAMES[generator]}, TF gRPC on ${grpcChannels[0]} connection${grpcChannels[0] === 1 ? '' : 's'}: ` +
+      `TF gRPC rows/s ≥ TF REST rows/s: ${passed ? 'PASS' : 'FAIL'} (${fixed(criterion.numerator, 0)} vs ${fixed(criterion.denominator, 0)}, ${criterion.value.toFixed(2)}x)`;
   }
-  const text = [`batching ${batching}, ${clients} clients`, '', formatTable(all, clients), '', ...shown].join('\n');
+  const text = [`${GENERATOR_NAMES[generator]}, batching ${batching}, ${clients} in flight`, '', formatTable(all, clients), '', ...shown].join('\n');
   return { text, acceptance, passed };
 }
 
 /** Loads whose runs had errors or a wrong first answer, with the first error of each, for the report's end. */
 export function problems(runs: readonly ProtocolRun[]): string[] {
   return runs.flatMap((r) => {
-    const where = `batching ${r.batching}, ${r.result.protocol}${isGrpc(r.result.protocol) ? ` (${r.grpcChannels} conn)` : ''}, ${r.result.rows} rows, repeat ${r.repeat}`;
+    const where = `${r.generator} generator, batching ${r.batching}, ${r.result.protocol}${isGrpc(r.result.protocol) ? ` (${r.grpcChannels} conn)` : ''}, ${r.result.rows} rows, repeat ${r.repeat}`;
     const lines: string[] = [];
     if (r.result.validationError !== undefined) lines.push(`${where}: wrong answer: ${r.result.validationError}`);
     const kinds = Object.entries(r.result.errorKinds);

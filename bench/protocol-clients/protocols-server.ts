@@ -11,8 +11,9 @@ export const HOST = '127.0.0.1';
 export interface ProtocolsServer {
   readonly restPort: number;
   readonly grpcPort: number;
-  /** The Prometheus page a batching server exposes, for the mean batch size. */
-  readonly metricsUrl: string | undefined;
+  readonly restBaseUrl: string;
+  /** The Prometheus page: request_count for the C generators' error check, and the mean batch size. */
+  readonly metricsUrl: string;
   readonly server: ChildServer;
 }
 
@@ -24,7 +25,7 @@ export async function startProtocolsServer(repository: MlpRepository, batching: 
   const restPort = await freePort();
   const grpcPort = await freePort();
   const baseUrl = `http://${HOST}:${restPort}`;
-  const extra = batching ? [...(await batchingFlags(repository.root, name, BATCHING)), ...(await prometheusFlags(repository.root, name))] : [];
+  const extra = [...(batching ? await batchingFlags(repository.root, name, BATCHING) : []), ...(await prometheusFlags(repository.root, name))];
   const server = await startChildServer({
     name,
     args: [
@@ -40,7 +41,7 @@ export async function startProtocolsServer(repository: MlpRepository, batching: 
     ],
     isReady: () => modelAvailable(`${baseUrl}/v1/models/${MODEL_NAME}`),
   });
-  return { restPort, grpcPort, metricsUrl: batching ? `${baseUrl}${PROMETHEUS_PATH}` : undefined, server };
+  return { restPort, grpcPort, restBaseUrl: baseUrl, metricsUrl: `${baseUrl}${PROMETHEUS_PATH}`, server };
 }
 
 // The ports open before the model loads; only an AVAILABLE version answers.
