@@ -17,10 +17,12 @@ import { ServingMetrics } from '../metrics/serving-metrics.js';
 import {
   defaultBatchingParameters,
   NO_FILE_THREAD_POOL_NAME,
-  parseBatchingParameters,
+  readBatchingParametersFile,
   type BatchingParameters,
 } from '../repository/batching-parameters.js';
-import { parseMonitoringConfig } from '../repository/monitoring-config.js';
+import { readMonitoringConfigFile } from '../repository/monitoring-config.js';
+import { readPerModelBatchingParameters } from '../repository/per-model-batching.js';
+import type { Servable } from '../runtime/servable.js';
 import { batchedRunner, timedModelRun, unbatchedRunner } from '../serving/signature-runners.js';
 import { grpcInferenceService } from './v2/grpc-inference-service.js';
 import { ModelStatistics } from './v2/model-statistics.js';
@@ -59,6 +61,8 @@ export interface ModelServerOptions {
   readonly enableBatching?: boolean | undefined;
   /** `--batching_parameters_file` (text BatchingParameters); defaults when absent. */
   readonly batchingParametersFile?: string | undefined;
+  /** `--enable_per_model_batching_parameters`: each version's `batching_params.pbtxt` replaces the file's settings. */
+  readonly enablePerModelBatchingParameters?: boolean | undefined;
   /** `--monitoring_config_file` (text MonitoringConfig): serves Prometheus metrics on the REST port. */
   readonly monitoringConfigFile?: string | undefined;
   /** TF Serving's gRPC API (`--port` and friends); absent, or port 0 and no socket path, means no gRPC. */
@@ -97,9 +101,20 @@ export interface RunningModelServer {
  */
 export async function startModelServer(options: ModelServerOptions, logger: Logger): Promise<RunningModelServer> {
   const batching = await readBatchingParameters(options);
-  const monitoring = options.monitoringConfigFile ? parseMonitoringConfig(await readFile(options.monitoringConfigFile, 'utf8'), options.monitoringConfigFile) : undefined;
+  const monitoring = options.monitoringConfigFile ? await readMonitoringConfigFile(options.monitoringConfigFile) : undefined;
+  const perModel = options.enablePerModelBatchingParameters === true && batching !== undefined;
+  if (options.enablePerModelBatchingParameters === true && batching === undefined) {
+    logger.log('warn', 'per_model_batching_ignored', { reason: '--enable_per_model_batching_parameters has no effect without --enable_batching' });
+  }
+  const perModelParams = new WeakMap<Servable, BatchingParameters | undefined>();
   const manager = new ModelManager({
-    loader: (dir) => loadOnnxServable(dir, options.runtime),
+    loader: async (dir) => {
+      if (!perModel) return loadOnnxServable(dir, options.runtime);
+      const params = await readPerModelBatchingParameters(dir, batching);
+      const servable = await loadOnnxServable(dir, options.runtime);
+      perModelParams.set(servable, params);
+      return servable;
+    },
     logger,
     maxLoadRetries: options.maxLoadRetries,
     loadRetryIntervalMs: options.loadRetryIntervalMs,
@@ -126,7 +141,12 @@ export async function startModelServer(options: ModelServerOptions, logger: Logg
   const batcher =
     batching === undefined
       ? undefined
-      : new BatchingRunner(batching, modelRun, (modelName, version) => batchMetricsFor(metrics, batching.threadPoolName, modelName, version));
+      : new BatchingRunner(
+          batching,
+          modelRun,
+          (modelName, version) => batchMetricsFor(metrics, batching.threadPoolName, modelName, version),
+          perModel ? (servable) => perModelParams.get(servable) : undefined,
+        );
   const predictor = new LocalPredictor(manager, batcher === undefined ? unbatchedRunner(modelRun) : batchedRunner(batcher));
   const requestLog = options.requestLog === undefined ? undefined : await openRequestLog(options.requestLog, metrics, logger);
   const logged = requestLog === undefined ? predictor : new RequestLogPredictor(predictor, requestLog, options.requestLog?.samplingRate ?? 1);
@@ -165,6 +185,9 @@ export async function startModelServer(options: ModelServerOptions, logger: Logg
               num_batch_threads: batching.numBatchThreads,
               allowed_batch_sizes: batching.allowedBatchSizes,
               pad_variable_length_inputs: batching.padVariableLengthInputs,
+              enable_large_batch_splitting: batching.enableLargeBatchSplitting,
+              max_execution_batch_size: batching.maxExecutionBatchSize,
+              per_model_batching_parameters: perModel,
             }),
     }),
   );
@@ -270,7 +293,7 @@ async function readBatchingParameters(options: ModelServerOptions): Promise<Batc
   }
   if (!options.enableBatching) return undefined;
   if (!options.batchingParametersFile) return defaultBatchingParameters(NO_FILE_THREAD_POOL_NAME);
-  return parseBatchingParameters(await readFile(options.batchingParametersFile, 'utf8'), options.batchingParametersFile);
+  return readBatchingParametersFile(options.batchingParametersFile);
 }
 
 async function readModels(source: ModelSource): Promise<ModelConfig[]> {

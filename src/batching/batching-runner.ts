@@ -20,25 +20,32 @@ export interface BatchedCall {
 
 export type TimedRun = (servable: Servable, signatureKey: string, inputs: ReadonlyMap<string, Tensor>, modelName: string, version: number) => Promise<Map<string, Tensor>>;
 
+/** The batching parameters of one loaded version; undefined runs its requests one by one. */
+export type ServableBatchingParameters = (servable: Servable) => BatchingParameters | undefined;
+
 /**
  * Routes calls into one queue per (servable, signature), created on first use and dropped with the
- * servable, and hands each caller just its own rows and requested outputs.
+ * servable, and hands each caller just its own rows and requested outputs. Every queue shares one
+ * scheduler (TF Serving's shared batch thread pool); with per-model parameters each version's queues use
+ * its own settings, and a version without any is not batched.
  */
 export class BatchingRunner {
-  private readonly queues = new WeakMap<Servable, Map<string, BatchQueue>>();
+  private readonly queues = new WeakMap<Servable, Map<string, BatchQueue> | null>();
   private readonly scheduler: BatchScheduler;
 
   constructor(
     private readonly params: BatchingParameters,
     private readonly runModel: TimedRun,
     private readonly metricsFor: (modelName: string, version: number) => BatchMetrics,
+    private readonly paramsFor: ServableBatchingParameters = () => params,
   ) {
     this.scheduler = new BatchScheduler(params.numBatchThreads);
   }
 
   run(call: BatchedCall): Promise<Map<string, Tensor>> {
-    const rows = taskRows(call.inputs);
     const queue = this.queueFor(call);
+    if (queue === undefined) return this.runAlone(call);
+    const rows = taskRows(call.inputs);
     return new Promise<Map<string, Tensor>>((resolve, reject) => {
       this.scheduler.submit(queue, {
         inputs: call.inputs,
@@ -56,16 +63,27 @@ export class BatchingRunner {
     return this.scheduler.queuedTasks();
   }
 
-  private queueFor(call: BatchedCall): BatchQueue {
+  private async runAlone(call: BatchedCall): Promise<Map<string, Tensor>> {
+    const outputs = await this.runModel(call.servable, call.signatureKey, call.inputs, call.modelName, call.version);
+    return call.outputAliases === undefined ? outputs : pick(outputs, call.outputAliases);
+  }
+
+  private queueFor(call: BatchedCall): BatchQueue | undefined {
     let bySignature = this.queues.get(call.servable);
+    if (bySignature === null) return undefined;
     if (bySignature === undefined) {
+      if (this.paramsFor(call.servable) === undefined) {
+        this.queues.set(call.servable, null);
+        return undefined;
+      }
       bySignature = new Map();
       this.queues.set(call.servable, bySignature);
     }
     let queue = bySignature.get(call.signatureKey);
     if (queue === undefined) {
       const { servable, signatureKey, modelName, version } = call;
-      queue = new BatchQueue(this.params, (inputs) => this.runModel(servable, signatureKey, inputs, modelName, version), this.metricsFor(modelName, version));
+      const params = this.paramsFor(servable) as BatchingParameters;
+      queue = new BatchQueue(params, (inputs) => this.runModel(servable, signatureKey, inputs, modelName, version), this.metricsFor(modelName, version));
       bySignature.set(signatureKey, queue);
     }
     return queue;

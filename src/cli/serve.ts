@@ -1,9 +1,11 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseChannelArguments } from '../api/grpc/grpc-server.js';
 import { startModelServer, type ModelSource, type RequestLogSettings } from '../api/model-server.js';
 import { DEFAULT_LISTEN_BACKLOG, DEFAULT_MAX_INFLIGHT_REQUESTS } from '../api/rest/rest-server.js';
 import { toServingError } from '../errors/serving-error.js';
+import { unreadableReason } from '../repository/config-file-text.js';
 import { createLogger } from '../logging/logger.js';
 import { DEFAULT_REQUEST_LOG_BUFFER_BYTES, DEFAULT_REQUEST_LOG_FILE_BYTES } from '../serving/request-log/request-log-writer.js';
 import { bool, FlagError, flagsHelp, num, parseFlags, str, type FlagSpec, type FlagValues } from './flags.js';
@@ -51,6 +53,12 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   { name: 'tensorflow_session_parallelism', type: 'int', default: 0, help: 'sets both pools when the other two are 0' },
   { name: 'enable_batching', type: 'bool', default: false, help: 'merge concurrent requests into one model run (dynamic batching)' },
   { name: 'batching_parameters_file', type: 'string', default: '', help: 'text BatchingParameters: max_batch_size, batch_timeout_micros, max_enqueued_batches, …; needs --enable_batching' },
+  {
+    name: 'enable_per_model_batching_parameters',
+    type: 'bool',
+    default: false,
+    help: 'with --enable_batching, each model version batches with the batching_params.pbtxt in its directory (a version without one is not batched); only the thread pool settings come from --batching_parameters_file',
+  },
   { name: 'monitoring_config_file', type: 'string', default: '', help: 'text MonitoringConfig; prometheus_config { enable: true } serves metrics on the REST port' },
   { name: 'job_root', type: 'string', default: '', help: 'serve on-demand batch jobs on /v1/jobs over paths inside this directory; empty = no job service' },
   { name: 'job_memory_budget', type: 'int', default: 512 * 1024 * 1024, help: 'bytes running jobs may use together, by estimate (model file size × 3 + batch buffers); jobs beyond it wait' },
@@ -102,6 +110,8 @@ export async function serveCommand(argv: readonly string[], version: string): Pr
   } catch (err) {
     throw new FlagError((err as Error).message);
   }
+  const batchingParametersFile = readableFile(flags, 'batching_parameters_file');
+  const monitoringConfigFile = readableFile(flags, 'monitoring_config_file');
   const restMaxInflightRequests = nonNegative(flags, 'rest_api_max_inflight_requests');
   const restListenBacklog = nonNegative(flags, 'rest_api_listen_backlog');
   let server;
@@ -123,8 +133,9 @@ export async function serveCommand(argv: readonly string[], version: string): Pr
       loadRetryIntervalMs: num(flags, 'load_retry_interval_micros') / 1000,
       runtime: { intraOpParallelism: intra || session, interOpParallelism: inter || session },
       enableBatching: bool(flags, 'enable_batching'),
-      batchingParametersFile: str(flags, 'batching_parameters_file') || undefined,
-      monitoringConfigFile: str(flags, 'monitoring_config_file') || undefined,
+      batchingParametersFile,
+      enablePerModelBatchingParameters: bool(flags, 'enable_per_model_batching_parameters'),
+      monitoringConfigFile,
       jobs: { root: str(flags, 'job_root'), memoryBudgetBytes: num(flags, 'job_memory_budget'), maxConcurrentJobs: num(flags, 'max_concurrent_jobs') },
       requestLog,
       grpc: {
@@ -159,6 +170,19 @@ function modelSource(configFile: string, name: string, basePath: string): ModelS
   if (configFile !== '') return { configFile: resolve(configFile) };
   if (basePath === '') throw new FlagError('Both server_options.model_base_path and server_options.model_config_file are empty!');
   return { name, basePath: resolve(basePath) };
+}
+
+/** The path a file flag names, checked to be a readable file before the server starts; undefined when unset. */
+function readableFile(flags: FlagValues, name: string): string | undefined {
+  const path = str(flags, name);
+  if (path === '') return undefined;
+  try {
+    if (statSync(path).isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
+    accessSync(path, constants.R_OK);
+  } catch (err) {
+    throw new FlagError(`flag --${name}: cannot read "${path}": ${unreadableReason(err)}`);
+  }
+  return path;
 }
 
 function nonNegative(flags: Parameters<typeof num>[0], name: string): number {

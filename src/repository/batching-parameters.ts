@@ -1,6 +1,7 @@
 // Batching settings from a `--batching_parameters_file` (text BatchingParameters), with TF Serving's defaults.
 import os from 'node:os';
 import { ServingError } from '../errors/serving-error.js';
+import { readConfigFileText } from './config-file-text.js';
 import { parseTextProto, type WrappedValue } from './proto-loader.js';
 
 export interface BatchingParameters {
@@ -89,6 +90,11 @@ export function parseBatchingParameters(text: string, fileName: string): Batchin
     enableLargeBatchSplitting,
     maxExecutionBatchSize,
   };
+}
+
+/** Reads and parses the file given by `--batching_parameters_file`. */
+export async function readBatchingParametersFile(path: string): Promise<BatchingParameters> {
+  return parseBatchingParameters(await readConfigFileText(path, 'batching_parameters_file'), path);
 }
 
 function validateAllowedBatchSizes(

@@ -23,6 +23,16 @@ describe('parseMonitoringConfig', () => {
     expect(parse('prometheus_config { enable: true path: "" }').prometheusPath).toBe('/monitoring/prometheus/metrics');
   });
 
+  it('refuses an enabled path without a leading slash, which no request could match', () => {
+    expect(() => parse('prometheus_config { enable: true path: "metrics" }')).toThrow(
+      new ServingError(
+        'INVALID_ARGUMENT',
+        'monitoring.config: prometheus_config.path must start with "/" (it is compared with the request path); got "metrics", did you mean "/metrics"?',
+      ),
+    );
+    expect(parse('prometheus_config { enable: false path: "metrics" }').prometheusEnabled).toBe(false);
+  });
+
   it('is disabled by default', () => {
     expect(parse('')).toEqual({ prometheusEnabled: false, prometheusPath: '/monitoring/prometheus/metrics' });
     expect(parse('prometheus_config {}').prometheusEnabled).toBe(false);
