@@ -35,6 +35,10 @@ export interface BenchContext {
   /** Where the worker writes: a Redis stream next to its source, or stdout into a file in `workDir`. */
   readonly sink: 'redis' | 'file';
   readonly workDir: string;
+  /** Extra `millrace stream` flags for the workers. */
+  readonly workerArgs: readonly string[];
+  /** Extra node options for the workers (profiling). */
+  readonly workerNodeArgs: readonly string[];
 }
 
 export interface MaxRun {
@@ -178,10 +182,10 @@ function startWorker(c: BenchContext, contender: Contender, stream: string): Wor
   const args = [
     MILLRACE_CLI, 'stream', '--source', `${c.redisUrl}/${stream}?group=bench`, '--model', FLIGHTS_MODEL, '--sink', sink,
     '--window_size', String(contender.windowSize), '--window_ms', String(contender.windowMs), '--max_in_flight', String(c.maxInFlight),
-    '--progress_interval_seconds', '0',
+    '--progress_interval_seconds', '0', ...c.workerArgs,
   ];
   const out = c.sink === 'file' ? openSync(outFile, 'w') : 'ignore';
-  const child = spawn(process.execPath, args, { stdio: ['ignore', out, 'pipe'] });
+  const child = spawn(process.execPath, [...c.workerNodeArgs, ...args], { stdio: ['ignore', out, 'pipe'] });
   if (typeof out === 'number') closeSync(out);
   let err = '';
   let markReady: () => void = () => undefined;

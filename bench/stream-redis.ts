@@ -19,10 +19,12 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'window-ms', default: '20', help: '--window_ms of the micro-batched contenders (window size above 1)' },
   { name: 'max-in-flight', default: '4', help: 'millrace stream --max_in_flight' },
   { name: 'raw-count', default: '128', help: 'COUNT of each XREADGROUP of the raw loop' },
-  { name: 'latency-seconds', default: '10', help: 'length of each half-rate (latency) run' },
+  { name: 'latency-seconds', default: '10', help: 'length of each half-rate (latency) run; 0 skips the latency runs' },
   { name: 'warmup-seconds', default: '3', help: 'unmeasured publishing at the same rate before each latency run' },
   { name: 'repeat', default: '1', help: 'maximum-throughput runs of each contender, taken in turns; the table shows medians' },
   { name: 'sink', default: 'redis', help: 'where the workers write: redis (a stream on the same server) or file (--sink stdout into a file)' },
+  { name: 'worker-args', default: '', help: 'extra millrace stream flags for the workers, space-separated (e.g. "--read_ahead 1024")' },
+  { name: 'worker-node-args', default: '', help: 'extra node options for the workers, space-separated (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")' },
 ];
 const ENV_PREFIX = 'STREAM_BENCH';
 
@@ -85,7 +87,7 @@ async function main(): Promise<number> {
   const messages = positiveInt(flags.get('messages')!, 'messages');
   const windowSizes = list(flags.get('window-sizes')!, 'window-sizes').map((w) => positiveInt(w, 'window-sizes'));
   const windowMs = nonNegativeInt(flags.get('window-ms')!, 'window-ms');
-  const latencySeconds = positiveInt(flags.get('latency-seconds')!, 'latency-seconds');
+  const latencySeconds = nonNegativeInt(flags.get('latency-seconds')!, 'latency-seconds');
   const warmupSeconds = nonNegativeInt(flags.get('warmup-seconds')!, 'warmup-seconds');
   const sink = flags.get('sink')!;
   if (sink !== 'redis' && sink !== 'file') throw new OptionError(`--sink must be redis or file, got "${sink}"`);
@@ -110,6 +112,8 @@ async function main(): Promise<number> {
       rawCount: positiveInt(flags.get('raw-count')!, 'raw-count'),
       sink,
       workDir: work,
+      workerArgs: flags.get('worker-args')!.split(' ').filter((a) => a !== ''),
+      workerNodeArgs: flags.get('worker-node-args')!.split(' ').filter((a) => a !== ''),
     };
     process.stderr.write(`machine: ${cpus()[0]?.model.trim()}, ${availableParallelism()} cores, load average ${loadavg()[0]?.toFixed(2)} before the run; node ${process.version}\n`);
     const repeat = positiveInt(flags.get('repeat')!, 'repeat');
@@ -127,6 +131,10 @@ async function main(): Promise<number> {
     for (const contender of contenders) {
       const max = maxRuns.get(contender)!;
       const rate = Math.max(1, Math.round(max.perSecond / 2));
+      if (latencySeconds === 0) {
+        rows.push({ contender, max, latency: { messages: 0, targetRate: rate, p50: Number.NaN, p99: Number.NaN, max: Number.NaN } });
+        continue;
+      }
       const latency = await latencyAtRate(context, contender, rate, Math.max(1000, rate * latencySeconds), rate * warmupSeconds);
       process.stderr.write(`half rate: ${contender.name}: ${rate} msg/s for ${latency.messages} messages after ${warmupSeconds} s of warm-up: p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms\n`);
       rows.push({ contender, max, latency });
@@ -143,7 +151,7 @@ async function main(): Promise<number> {
       }
     }
     for (const r of rows) {
-      if (r.contender.windowSize === undefined) continue;
+      if (r.contender.windowSize === undefined || latencySeconds === 0) continue;
       const bar = r.contender.windowMs + LATENCY_SLACK_MS;
       pass &&= r.latency.p99 <= bar;
       process.stdout.write(`${verdict(r.latency.p99 <= bar, `${r.contender.name}: p99 ${r.latency.p99} ms at ${r.latency.targetRate} msg/s (half of max), bar ${bar} ms`)}\n`);

@@ -1,21 +1,23 @@
-// Group commit: calls made while one runs go out together next; a failure fails exactly the callers it carried.
+// Group commit: calls of one turn go out together, calls made while one runs go out together next; a failure fails exactly the callers it carried.
 import { describe, expect, it } from 'vitest';
 import { GroupCommit } from '../../src/pipeline/stream/group-commit.js';
 
 describe('GroupCommit', () => {
-  it('runs a lone call at once, and merges the calls made meanwhile into the next one', async () => {
+  it('sends the calls of one turn together, and merges the calls made while it runs into the next one', async () => {
     const calls: number[][] = [];
     let release: () => void = () => undefined;
     const group = new GroupCommit<number>(async (items) => {
       calls.push([...items]);
       if (calls.length === 1) await new Promise<void>((resolve) => (release = resolve));
     });
-    const first = group.submit([1]);
-    const later = [group.submit([2, 3]), group.submit([4]), group.submit([])];
-    expect(calls).toEqual([[1]]);
+    const first = [group.submit([1]), group.submit([2])];
+    expect(calls).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual([[1, 2]]);
+    const later = [group.submit([3, 4]), group.submit([5]), group.submit([])];
     release();
-    await Promise.all([first, ...later]);
-    expect(calls).toEqual([[1], [2, 3, 4]]);
+    await Promise.all([...first, ...later]);
+    expect(calls).toEqual([[1, 2], [3, 4, 5]]);
   });
 
   it('fails every caller of a failed call, and only those', async () => {
@@ -27,6 +29,7 @@ describe('GroupCommit', () => {
       if (items.includes('bad')) throw new Error(`refused ${items.join(',')}`);
     });
     const first = group.submit(['ok']);
+    await new Promise((resolve) => setImmediate(resolve));
     const a = group.submit(['bad']);
     const b = group.submit(['also']);
     release();

@@ -149,6 +149,16 @@ describe('Redis stream sink', () => {
     expect(ttl).toBeLessThanOrEqual(120_000);
   });
 
+  it('appends an id given twice in one write once (merged windows may carry a redelivered message twice)', async () => {
+    const sink = await openStreamSink(`${redis.url}/twice`, { role: 'predictions' });
+    await sink.write([record('1-0', 1), record('2-0', 2), record('1-0', 10, 99)]);
+    await sink.close();
+    expect((await streamEntries(client, 'twice')).map((e) => [e['message_id'], e['instance']])).toEqual([
+      ['1-0', '{"a":1,"b":1}'],
+      ['2-0', '{"a":2,"b":1}'],
+    ]);
+  });
+
   it('leaves no dedup key behind when the append fails, so the retry appends', async () => {
     await client.set('blocked', 'a string, not a stream');
     const sink = await openStreamSink(`${redis.url}/blocked`, { role: 'predictions' });

@@ -1,7 +1,8 @@
 /**
- * Group commit for the windows in flight: calls made while an earlier call is still running wait for it, then
- * go out together as one call (one sink transaction, one XACK). Nothing waits when the target is idle, so a
- * lone window pays no latency; under load, small windows stop paying one round trip (and one transaction)
+ * Group commit for the windows in flight: calls made in the same turn of the event loop (windows whose model
+ * call or write finished together) go out as one call at the end of that turn, and calls made while an earlier
+ * call is still running wait for it, then go out together (one sink transaction, one XACK). A lone window waits
+ * only for the end of the turn; under load, small windows stop paying one round trip (and one transaction)
  * each. A failure of the shared call fails every caller in it, and each caller retries on its own.
  */
 export class GroupCommit<T> {
@@ -21,12 +22,15 @@ export class GroupCommit<T> {
     return new Promise<void>((resolve, reject) => {
       this.queued.push(...items);
       this.waiters.push({ resolve, reject });
-      if (!this.running) void this.drain();
+      if (!this.running) {
+        // Started once the calls made in this same turn (windows that finished together) have joined it.
+        this.running = true;
+        setImmediate(() => void this.drain());
+      }
     });
   }
 
   private async drain(): Promise<void> {
-    this.running = true;
     while (this.waiters.length > 0) {
       const items = this.queued;
       const waiters = this.waiters;

@@ -11,6 +11,7 @@ import { silentLogger, type Logger } from '../../logging/logger.js';
 import type { StreamMetrics } from '../../metrics/stream-metrics.js';
 import { GroupCommit } from './group-commit.js';
 import type { MessageDecoder } from './message-decoder.js';
+import { ModelCallMerger } from './model-call-merger.js';
 import { backoffMs, DEFAULT_BACKOFF, isTransient, sleep, type BackoffOptions } from './retry-policy.js';
 import type { StreamMessage, StreamSink, StreamSource } from './stream-contracts.js';
 import { processWindow, type StreamCounters, type StreamModel, type WindowContext } from './window-processor.js';
@@ -92,6 +93,7 @@ export class StreamRunner {
     const o = this.options;
     const started = performance.now();
     const deadLetters = o.deadLetters ?? o.sink;
+    const target = { ...o.model.target, splitOn: splitUnlessTransient(o.model.target.splitOn) };
     const context: WindowContext = {
       source: o.source,
       sink: o.sink,
@@ -100,7 +102,8 @@ export class StreamRunner {
       writeLetters: new GroupCommit((letters) => deadLetters.writeDeadLetters(letters)),
       ack: new GroupCommit((messages) => o.source.ack(messages)),
       decoder: o.decoder,
-      model: { ...o.model, target: { ...o.model.target, splitOn: splitUnlessTransient(o.model.target.splitOn) } },
+      modelCalls: new ModelCallMerger(target, o.windowSize > 1),
+      model: { ...o.model, target },
       maxAttempts: o.maxAttempts,
       backoff: o.backoff ?? DEFAULT_BACKOFF,
       shutdown: this.shutdown.signal,

@@ -14,9 +14,10 @@
 import { ServingError, toServingError } from '../../errors/serving-error.js';
 import type { Logger } from '../../logging/logger.js';
 import type { StreamMetrics } from '../../metrics/stream-metrics.js';
-import { predictInstances, type PredictionTarget, type RowOutcome } from '../batch-predict.js';
+import type { PredictionTarget, RowOutcome } from '../batch-predict.js';
 import type { GroupCommit } from './group-commit.js';
 import { bodyText, NO_VALUE, type MessageDecoder } from './message-decoder.js';
+import type { ModelCallMerger } from './model-call-merger.js';
 import { backoffMs, isTransient, sleep, type BackoffOptions } from './retry-policy.js';
 import type { DeadLetter, PredictionRecord, StreamMessage, StreamSink, StreamSource } from './stream-contracts.js';
 
@@ -46,6 +47,8 @@ export interface WindowContext {
   readonly writeRecords: GroupCommit<PredictionRecord>;
   readonly writeLetters: GroupCommit<DeadLetter>;
   readonly ack: GroupCommit<StreamMessage>;
+  /** The model calls of the windows in flight (see model-call-merger.ts). */
+  readonly modelCalls: ModelCallMerger;
   readonly decoder: MessageDecoder;
   readonly model: StreamModel;
   readonly maxAttempts: number;
@@ -99,7 +102,7 @@ export async function processWindow(context: WindowContext, messages: readonly S
   for (;;) {
     const again: Pending[] = [];
     if (pending.length > 0) {
-      const outcomes = await predict(context.model.target, pending);
+      const outcomes = await predict(context.modelCalls, pending);
       const predictionTimeMs = Date.now();
       pending.forEach((item, i) => {
         const outcome = outcomes[i]!;
@@ -146,19 +149,12 @@ export async function processWindow(context: WindowContext, messages: readonly S
   context.metrics?.windowLatency.observe((performance.now() - openedAt) / 1000);
 }
 
-async function predict(target: PredictionTarget, items: readonly Pending[]): Promise<RowOutcome[]> {
-  try {
-    const exact = items.every((i) => i.value !== NO_VALUE);
-    return await predictInstances(
-      target,
-      items.map((i) => i.instance),
-      exact ? items.map((i) => i.value) : undefined,
-    );
-  } catch (err) {
-    // predictInstances reports failures per row; anything thrown past it fails the whole call alike.
-    const error = toServingError(err);
-    return items.map(() => ({ error }));
-  }
+function predict(modelCalls: ModelCallMerger, items: readonly Pending[]): Promise<RowOutcome[]> {
+  const exact = items.every((i) => i.value !== NO_VALUE);
+  return modelCalls.predict(
+    items.map((i) => i.instance),
+    exact ? items.map((i) => i.value) : undefined,
+  );
 }
 
 /** Writes and acknowledges the records; returns the failure (as UNAVAILABLE) when the sink did not take them. */
