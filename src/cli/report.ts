@@ -6,8 +6,8 @@ import { bool, FlagError, flagsHelp, parseFlags, str, type FlagSpec } from './fl
 import { reportInputErrors } from './validation-errors.js';
 
 const REPORT_FLAGS: readonly FlagSpec[] = [
-  { name: 'stats', type: 'string', default: '', help: 'statistics JSON to show (from millrace stats)' },
-  { name: 'compare', type: 'string', default: '', help: 'second statistics JSON to show side by side, with drift per feature' },
+  { name: 'stats', type: 'string', default: '', help: 'statistics to show, JSON or text proto (from millrace stats, or TFDV)' },
+  { name: 'compare', type: 'string', default: '', help: 'second statistics (JSON or text proto) to show side by side, with drift per feature' },
   { name: 'schema', type: 'string', default: '', help: 'schema (.json protobuf JSON, or text format) to show per feature' },
   { name: 'anomalies', type: 'string', default: '', help: 'anomalies JSON (from millrace validate) to show per feature' },
   { name: 'output', type: 'string', default: '', help: 'where to write the HTML report' },

@@ -4,7 +4,7 @@ import { bool, FlagError, flagsHelp, num, parseFlags, str, type FlagSpec } from 
 import { reportInputErrors } from './validation-errors.js';
 
 const INFER_FLAGS: readonly FlagSpec[] = [
-  { name: 'stats', type: 'string', default: '', help: 'statistics JSON (from millrace stats or TFDV)' },
+  { name: 'stats', type: 'string', default: '', help: 'statistics, JSON or text proto (from millrace stats, or TFDV)' },
   { name: 'output', type: 'string', default: '', help: 'schema file to write: .json for protobuf JSON, anything else (schema.pbtxt) for text format' },
   { name: 'infer_feature_shape', type: 'bool', default: DEFAULT_INFERENCE_OPTIONS.inferFeatureShape, help: 'give always-present fixed-length features a shape' },
   { name: 'max_string_domain_size', type: 'int', default: DEFAULT_INFERENCE_OPTIONS.maxStringDomainSize, help: 'largest string domain to infer' },

@@ -16,7 +16,7 @@ import { reportInputErrors } from './validation-errors.js';
 export const DEFAULT_MAX_ROWS = 1000;
 
 const VALIDATE_FLAGS: readonly FlagSpec[] = [
-  { name: 'stats', type: 'string', default: '', help: 'statistics JSON to validate (default: computed from --input)' },
+  { name: 'stats', type: 'string', default: '', help: 'statistics to validate, JSON or text proto (default: computed from --input)' },
   {
     name: 'input',
     type: 'string',

@@ -2,7 +2,8 @@
  * Reads and writes tensorflow.metadata.v0 messages the way TFDV stores them: canonical protobuf JSON
  * (lowerCamelCase keys, int64 as strings, "NaN"/"Infinity" for non-finite doubles; snake_case keys are
  * accepted too) and, for schemas, protobuf text format (`schema.pbtxt`). Messages come from the
- * wire-compatible copies under `protos/tensorflow_metadata/`.
+ * copies of the upstream protos vendored under `protos/tensorflow_metadata/`. Statistics may also be read in
+ * protobuf text format (TFDV's `write_stats_text`).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import textformat from 'protobufjs/ext/textformat.js';
 import { ServingError } from '../errors/serving-error.js';
 import type { Anomalies, Schema } from './schema-types.js';
 import type { DatasetFeatureStatisticsList } from './statistics-types.js';
+import { findUnknownContent, listPaths } from './unknown-proto-fields.js';
 
 const PROTOS_DIR = fileURLToPath(new URL('../../protos/', import.meta.url));
 const PROTO_FILES = ['statistics', 'schema', 'anomalies'].map((name) => `tensorflow_metadata/proto/v0/${name}.proto`);
@@ -51,8 +53,18 @@ export function toProtoJson<K extends MessageTypeName>(typeName: K, message: Mes
   return `${JSON.stringify(json, null, 2)}\n`;
 }
 
-/** Parses canonical (or snake_case) protobuf JSON; errors name the source and the offending field. */
-export function fromProtoJson<K extends MessageTypeName>(typeName: K, text: string, source: string): MessageTypes[K] {
+/** Where a reader reports what it ignored; by default standard error. */
+export type WarningSink = (message: string) => void;
+
+const toStderr: WarningSink = (message) => process.stderr.write(`millrace: warning: ${message}\n`);
+
+/**
+ * Parses canonical (or snake_case) protobuf JSON; errors name the source and the offending field. Statistics
+ * and anomalies may hold fields a newer TFDV added: they are ignored with a warning that names them (see
+ * unknown-proto-fields.ts). A schema is a file people edit, where an unknown field is most likely a misspelt
+ * constraint that would otherwise go unchecked: it is an error.
+ */
+export function fromProtoJson<K extends MessageTypeName>(typeName: K, text: string, source: string, warn: WarningSink = toStderr): MessageTypes[K] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -60,8 +72,15 @@ export function fromProtoJson<K extends MessageTypeName>(typeName: K, text: stri
     throw new ServingError('INVALID_ARGUMENT', `${source}: not valid JSON: ${messageOf(err)}`);
   }
   const type = lookup(typeName);
+  const unknown = findUnknownContent(type, parsed);
+  const invalid = (why: string) => new ServingError('INVALID_ARGUMENT', `${source}: not a valid ${typeName} JSON: ${why}`);
+  if (unknown.enumValues.length > 0) throw invalid(`unknown enum value ${listPaths(unknown.enumValues)}`);
+  if (unknown.fields.length > 0) {
+    if (typeName === SCHEMA_TYPE) throw invalid(`unknown field ${listPaths(unknown.fields)}`);
+    warn(`${source}: ignored ${unknown.fields.length} field(s) that ${typeName} does not define here (written by a newer TFDV?): ${listPaths(unknown.fields)}`);
+  }
   try {
-    const message = type.toObject(protojson.fromJson(type, parsed), TO_OBJECT_OPTIONS) as MessageTypes[K];
+    const message = type.toObject(protojson.fromJson(type, parsed, { ignoreUnknownFields: true }), TO_OBJECT_OPTIONS) as MessageTypes[K];
     if (typeName === STATISTICS_TYPE) restoreProto3ZeroEnums(message as DatasetFeatureStatisticsList);
     return message;
   } catch (err) {
@@ -93,12 +112,28 @@ export async function writeSchemaFile(file: string, schema: Schema): Promise<voi
   await writeFile(file, isJsonPath(file) ? toProtoJson(SCHEMA_TYPE, schema) : schemaToText(schema));
 }
 
-export async function readStatisticsFile(file: string): Promise<DatasetFeatureStatisticsList> {
-  return fromProtoJson(STATISTICS_TYPE, await readInput(file), file);
+/**
+ * Statistics as JSON (what `millrace stats` writes, and TFDV's statistics through MessageToJson) or as protobuf
+ * text format (TFDV's `write_stats_text`), told apart by the first character.
+ */
+export async function readStatisticsFile(file: string, warn: WarningSink = toStderr): Promise<DatasetFeatureStatisticsList> {
+  const text = await readInput(file);
+  return text.trimStart().startsWith('{') ? fromProtoJson(STATISTICS_TYPE, text, file, warn) : statisticsFromText(text, file);
 }
 
-export async function readAnomaliesFile(file: string): Promise<Anomalies> {
-  return fromProtoJson(ANOMALIES_TYPE, await readInput(file), file);
+export function statisticsFromText(text: string, source: string): DatasetFeatureStatisticsList {
+  const type = lookup(STATISTICS_TYPE);
+  try {
+    const list = type.toObject(textformat.fromText(type, text), TO_OBJECT_OPTIONS) as DatasetFeatureStatisticsList;
+    restoreProto3ZeroEnums(list);
+    return list;
+  } catch (err) {
+    throw new ServingError('INVALID_ARGUMENT', `${source}: not a valid ${STATISTICS_TYPE} JSON or text proto: ${messageOf(err).replace(/^\./, '')}`);
+  }
+}
+
+export async function readAnomaliesFile(file: string, warn: WarningSink = toStderr): Promise<Anomalies> {
+  return fromProtoJson(ANOMALIES_TYPE, await readInput(file), file, warn);
 }
 
 export async function readInput(file: string): Promise<string> {
