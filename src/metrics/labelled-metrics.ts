@@ -124,6 +124,20 @@ interface HistogramRecord {
   readonly counts: Float64Array;
   sum: number;
   count: number;
+  /** Smallest and largest observation, so estimates read from buckets can be kept within what was seen. */
+  min: number;
+  max: number;
+}
+
+/** One series of a histogram as it stands: per-bucket counts (the last past every bound), sum, count, min and max. */
+export interface HistogramSeries {
+  readonly labels: Readonly<Record<string, string | number>>;
+  readonly bounds: Float64Array;
+  readonly counts: Float64Array;
+  readonly sum: number;
+  readonly count: number;
+  readonly min: number;
+  readonly max: number;
 }
 
 export interface HistogramChild {
@@ -150,7 +164,7 @@ export class LabelledHistogram<L extends string = string> extends LabelledMetric
   }
 
   protected newRecord(): HistogramRecord {
-    return { counts: new Float64Array(this.bounds.length + 1), sum: 0, count: 0 };
+    return { counts: new Float64Array(this.bounds.length + 1), sum: 0, count: 0, min: Infinity, max: -Infinity };
   }
 
   private add(record: HistogramRecord, value: number): void {
@@ -167,6 +181,18 @@ export class LabelledHistogram<L extends string = string> extends LabelledMetric
     record.counts[lo]!++;
     record.sum += value;
     record.count++;
+    if (value < record.min) record.min = value;
+    if (value > record.max) record.max = value;
+  }
+
+  /** Every series with at least one observation, copied. */
+  seriesSnapshot(): HistogramSeries[] {
+    const out: HistogramSeries[] = [];
+    for (const { labels, record } of this.series.values()) {
+      if (record.count === 0) continue;
+      out.push({ labels: { ...labels }, bounds: this.bounds, counts: record.counts.slice(), sum: record.sum, count: record.count, min: record.min, max: record.max });
+    }
+    return out;
   }
 
   /** prom-client's layout: `le` in `labels`, the series' labels in `sharedLabels` (printed after `le`). */

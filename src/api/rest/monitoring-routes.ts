@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MetricObjectWithValues, MetricValue, MetricValueWithName } from 'prom-client';
+import { summariseSeries, type HistogramSummary } from '../../metrics/histogram-summary.js';
+import type { LabelledHistogram } from '../../metrics/labelled-metrics.js';
 import type { ServingMetrics } from '../../metrics/serving-metrics.js';
 import type { RestRoute } from './rest-server.js';
 
@@ -52,18 +54,11 @@ type Metric = MetricObjectWithValues<MetricValue<string> | MetricValueWithName<s
 interface VersionStats {
   model: string;
   version: string;
-  request_latency_us?: LatencySummary;
-  runtime_latency_us?: LatencySummary;
-  queuing_latency_us?: LatencySummary;
+  request_latency_us?: HistogramSummary;
+  runtime_latency_us?: HistogramSummary;
+  queuing_latency_us?: HistogramSummary;
   batches?: number;
   mean_batch_size?: number;
-}
-
-interface LatencySummary {
-  count: number;
-  mean: number;
-  p50: number;
-  p99: number;
 }
 
 export async function statsSnapshot(sources: StatsSources): Promise<object> {
@@ -88,14 +83,15 @@ export async function statsSnapshot(sources: StatsSources): Promise<object> {
     }
     return e;
   };
+  const { metrics } = sources;
   for (const [metric, field] of [
-    [':tensorflow:serving:request_latency', 'request_latency_us'],
-    [':tensorflow:serving:runtime_latency', 'runtime_latency_us'],
-    [':tensorflow:serving:batching_session:queuing_latency', 'queuing_latency_us'],
+    [metrics.requestLatency, 'request_latency_us'],
+    [metrics.runtimeLatency, 'runtime_latency_us'],
+    [metrics.queuingLatency, 'queuing_latency_us'],
   ] as const) {
-    for (const [labels, summary] of summarise(byName.get(metric))) entry(labels)[field] = summary;
+    for (const [labels, summary] of summarise(metric)) entry(labels)[field] = summary;
   }
-  for (const [labels, summary] of summarise(byName.get(':tensorflow:serving:batching_session:processed_batch_size'))) {
+  for (const [labels, summary] of summarise(metrics.processedBatchSize)) {
     const e = entry(labels);
     e.batches = summary.count;
     e.mean_batch_size = summary.mean;
@@ -119,46 +115,7 @@ function toMs(seconds: number | undefined): number | undefined {
   return seconds === undefined ? undefined : Math.round(seconds * 1e6) / 1e3;
 }
 
-/** Per label set of a histogram: count, mean and bucket-interpolated p50/p99. */
-function summarise(metric: Metric | undefined): Array<[Record<string, string | number | undefined>, LatencySummary]> {
-  if (metric === undefined) return [];
-  const groups = new Map<string, { labels: Record<string, string | number | undefined>; buckets: Array<[number, number]>; sum: number; count: number }>();
-  for (const v of metric.values) {
-    const withName = v as MetricValueWithName<string>;
-    const labels = { ...v.labels };
-    const le = labels['le'];
-    delete labels['le'];
-    const key = JSON.stringify(labels);
-    let g = groups.get(key);
-    if (g === undefined) {
-      g = { labels, buckets: [], sum: 0, count: 0 };
-      groups.set(key, g);
-    }
-    if (withName.metricName?.endsWith('_bucket')) g.buckets.push([le === '+Inf' ? Infinity : Number(le), v.value]);
-    else if (withName.metricName?.endsWith('_sum')) g.sum = v.value;
-    else if (withName.metricName?.endsWith('_count')) g.count = v.value;
-  }
-  return [...groups.values()]
-    .filter((g) => g.count > 0)
-    .map((g) => [g.labels, { count: g.count, mean: round(g.sum / g.count), p50: round(quantile(g.buckets, g.count, 0.5)), p99: round(quantile(g.buckets, g.count, 0.99)) }]);
-}
-
-function quantile(buckets: ReadonlyArray<[number, number]>, count: number, q: number): number {
-  const rank = q * count;
-  let previousLimit = 0;
-  let previousCount = 0;
-  for (const [limit, cumulative] of buckets) {
-    if (cumulative >= rank) {
-      if (!Number.isFinite(limit)) return previousLimit;
-      const inBucket = cumulative - previousCount;
-      return inBucket === 0 ? limit : previousLimit + ((limit - previousLimit) * (rank - previousCount)) / inBucket;
-    }
-    previousLimit = limit;
-    previousCount = cumulative;
-  }
-  return previousLimit;
-}
-
-function round(v: number): number {
-  return Math.round(v * 100) / 100;
+/** Per label set of a histogram with observations: count, mean, min, max and p50/p99 kept within [min, max]. */
+function summarise(metric: LabelledHistogram): Array<[Record<string, string | number | undefined>, HistogramSummary]> {
+  return metric.seriesSnapshot().map((series) => [series.labels, summariseSeries(series)]);
 }
