@@ -42,6 +42,8 @@ export interface BatchJobOptions {
   readonly workers?: number | undefined;
   /** `--validate_with`: each row checked against a schema before it is predicted (see row-validation.ts). */
   readonly validation?: RowValidation | undefined;
+  /** Error rows name their input, and paths in their messages, relative to this directory. */
+  readonly pathsRelativeTo?: string | undefined;
   /** The model each worker thread loads its own session of (an embedded model; remote ones need no workers). */
   readonly workerModel?: Omit<WorkerModel, 'signatureName'> | undefined;
 }
@@ -98,7 +100,13 @@ export async function runBatchJob(options: BatchJobOptions): Promise<BatchJobSum
 function workerSpec(options: BatchJobOptions, output: JobOutput, plan: WorkPlan): JobWorkerSpec | undefined {
   if ((options.workers ?? 1) <= 1 || output.directory === undefined || plan.table !== undefined) return undefined;
   const { run } = options;
-  const shardRun = { shaping: options.shaping, batchSize: options.batchSize, batchesInFlight: options.batchesInFlight, validation: options.validation };
+  const shardRun = {
+    shaping: options.shaping,
+    batchSize: options.batchSize,
+    batchesInFlight: options.batchesInFlight,
+    validation: options.validation,
+    pathsRelativeTo: options.pathsRelativeTo,
+  };
   if (run.mode === 'export') return { outputDirectory: output.directory, mode: 'export', shardRun, exportSignature: run.signature };
   if (options.workerModel === undefined || options.model === undefined) return undefined;
   return { outputDirectory: output.directory, mode: 'predict', shardRun, model: { ...options.workerModel, signatureName: options.model.signature } };

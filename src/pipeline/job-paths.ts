@@ -50,6 +50,11 @@ export class JobRoot {
   relative(path: string): string {
     return relative(this.real, path) || '.';
   }
+
+  /** `text` with every absolute path inside the root written relative to it (for messages from below). */
+  relativeInText(text: string): string {
+    return relativePathsIn(text, this.real, this.dir);
+  }
 }
 
 /** The real path of `path`: its deepest existing ancestor with links resolved, plus the rest as given. */
@@ -70,6 +75,21 @@ async function realPathOf(path: string): Promise<string> {
   // A dangling link has no real path; it cannot be shown to stay inside, so it counts as leading out.
   const real = await realpath(existing).catch(() => '/\0dangling');
   return join(real, ...rest);
+}
+
+/** `text` with paths below `dirs` written relative to them (the directories themselves as "."). */
+export function relativePathsIn(text: string, ...dirs: readonly string[]): string {
+  let out = text;
+  // The longer first, so a directory inside another is not cut short.
+  for (const dir of [...new Set(dirs)].sort((a, b) => b.length - a.length)) {
+    out = out.split(`${dir}${sep}`).join('');
+    out = out.replace(new RegExp(`${escapeRegExp(dir)}(?![^\\s"'),;:])`, 'g'), '.');
+  }
+  return out;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 export function isInside(path: string, dir: string): boolean {

@@ -4,6 +4,8 @@
  * id at once, and runs each input file through the batch job runner (streamed, sharded, resumable), writing
  * `<output>/<path of the file below the input>/prediction.results-…` so the output tree mirrors the input
  * tree. Jobs run side by side up to a count and an estimated memory budget; the rest wait in order.
+ * A job whose rows failed ends `failed`, its error counting them (as `millrace predict` exits 1), though the
+ * rows that were predicted are written. Paths in answers, messages and error rows are relative to the job root.
  */
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
@@ -14,7 +16,9 @@ import type { RuntimeOptions } from '../runtime/servable.js';
 import { DEFAULT_SIGNATURE } from '../runtime/signature.js';
 import { runBatchJob } from './batch-job.js';
 import { JobModelCache, modelFootprint, type ModelFootprint } from './job-models.js';
-import { JobRoot } from './job-paths.js';
+import type { InstanceType, ShapingOptions } from './instance-shaper.js';
+import { isInside, JobRoot } from './job-paths.js';
+import { parseInputFormat } from './readers/input-format.js';
 import type { JobProgress } from './progress-reporter.js';
 import { listInputFiles } from './readers/input-files.js';
 
@@ -35,6 +39,13 @@ export interface JobRequest {
   readonly output: string;
   readonly modelName?: string | undefined;
   readonly batchSize?: number | undefined;
+  /** Instance shaping, as `millrace predict`'s flags of the same names. */
+  readonly keyField?: string | undefined;
+  readonly includedFields?: readonly string[] | undefined;
+  readonly excludedFields?: readonly string[] | undefined;
+  readonly instanceType?: string | undefined;
+  /** The input format when file names do not tell. */
+  readonly format?: string | undefined;
 }
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed';
@@ -80,6 +91,7 @@ interface Job {
   readonly id: string;
   readonly request: JobRequest;
   readonly paths: { readonly model: string; readonly input: string; readonly output: string };
+  readonly shaping: ShapingOptions;
   readonly footprint: ModelFootprint | undefined;
   readonly estimate: number;
   readonly submittedAt: Date;
@@ -89,6 +101,8 @@ interface Job {
   waitingFor?: string;
   error?: ServingError;
   done: { rows: number; succeeded: number; failed: number };
+  /** Failed rows of shards an earlier job with the same output had committed (skipped by this one). */
+  committedFailed: number;
   current: JobProgress | undefined;
   filesDone: number;
   filesTotal: number;
@@ -123,22 +137,26 @@ export class JobService {
     const batchSize = request.batchSize ?? DEFAULT_BATCH_SIZE;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ServingError('INVALID_ARGUMENT', `parameter "batch_size" must be a positive integer, got ${batchSize}`);
     if (/[,*?[]/.test(request.input)) throw new ServingError('INVALID_ARGUMENT', 'parameter "input" must name one file or directory (no globs or lists)');
+    const shaping = shapingOf(request);
     const paths = {
       model: await this.root.resolve('model', request.model),
       input: await this.root.resolve('input', request.input),
       output: await this.root.resolve('output', request.output),
     };
+    this.checkApart(paths);
     // A model that cannot be read fails the job (saying why) rather than the request.
     const footprint = await modelFootprint(paths.model, this.root).catch(() => undefined);
     const job: Job = {
       id: randomBytes(8).toString('hex'),
       request: { ...request, batchSize },
       paths,
+      shaping,
       footprint,
       estimate: estimateJobBytes(footprint?.bytes ?? 0, batchSize),
       submittedAt: new Date(),
       state: 'queued',
       done: { rows: 0, succeeded: 0, failed: 0 },
+      committedFailed: 0,
       current: undefined,
       filesDone: 0,
       filesTotal: 0,
@@ -193,7 +211,7 @@ export class JobService {
       next.startedAt = new Date();
       delete next.waitingFor;
       const run = this.run(next).then(
-        () => this.finish(next),
+        () => this.finish(next, this.rowsFailed(next)),
         (err: unknown) => this.finish(next, toServingError(err)),
       );
       this.running.set(
@@ -217,13 +235,19 @@ export class JobService {
       const { model } = lease;
       const signature = model.signatures.get(DEFAULT_SIGNATURE);
       if (signature === undefined) throw new ServingError('FAILED_PRECONDITION', `model ${model.modelName} version ${model.version} has no signature "${DEFAULT_SIGNATURE}"`);
+      if (job.shaping.instanceType === 'array' && signature.inputs.size !== 1) {
+        throw new ServingError(
+          'INVALID_ARGUMENT',
+          `parameter "instance_type" array feeds one input, but signature ${signature.key} has ${signature.inputs.size} (${[...signature.inputs.keys()].join(', ')}); use object`,
+        );
+      }
       for (const file of files) {
         const output = join(job.paths.output, file.relative);
         job.outputs.push(this.root.relative(output));
         const summary = await runBatchJob({
-          plan: { input: file.path, format: '', recordsPerUnit: 100_000, numOutputShards: 0 },
+          plan: { input: file.path, format: job.request.format ?? '', recordsPerUnit: 100_000, numOutputShards: 0 },
           output,
-          shaping: {},
+          shaping: job.shaping,
           run: { mode: 'predict', target: { predictor: model.predictor, modelSpec: { name: model.modelName, version: model.version }, signature } },
           batchSize: job.request.batchSize ?? DEFAULT_BATCH_SIZE,
           shardIndex: 0,
@@ -231,8 +255,10 @@ export class JobService {
           model: { name: model.modelName, version: model.version, signature: DEFAULT_SIGNATURE },
           progress: { update: (p) => void (job.current = p), finish: () => undefined },
           signal: job.signal,
+          pathsRelativeTo: this.root.real,
         });
         job.done = { rows: job.done.rows + summary.rows, succeeded: job.done.succeeded + summary.succeeded, failed: job.done.failed + summary.failed };
+        job.committedFailed += summary.committedFailedRows;
         job.current = undefined;
         job.filesDone++;
       }
@@ -256,17 +282,42 @@ export class JobService {
     return files;
   }
 
+  /**
+   * The output must not overlap the input (results would become input, or input be overwritten) nor lie in the
+   * model's directory (a model source would find the files). INVALID_ARGUMENT naming both paths.
+   */
+  private checkApart(paths: Job['paths']): void {
+    const show = (path: string): string => this.root.relative(path);
+    const { model, input, output } = paths;
+    const refuse = (message: string): ServingError => new ServingError('INVALID_ARGUMENT', message);
+    if (input === output) throw refuse(`parameters "input" and "output" both name ${show(input)}; give the output a directory of its own`);
+    if (isInside(output, input)) throw refuse(`parameter "output" (${show(output)}) is inside the input (${show(input)}); give the output a directory outside it`);
+    if (isInside(input, output)) throw refuse(`parameter "input" (${show(input)}) is inside the output (${show(output)}); give the output a directory that does not hold the input`);
+    if (isInside(output, model)) throw refuse(`parameter "output" (${show(output)}) is inside the model directory (${show(model)}); give the output a directory outside it`);
+    if (isInside(model, output)) throw refuse(`parameter "model" (${show(model)}) is inside the output (${show(output)}); give the output a directory that does not hold the model`);
+  }
+
+  /** A job that ran to its end yet has failed rows is failed, as `millrace predict` exits 1 for it. */
+  private rowsFailed(job: Job): ServingError | undefined {
+    const failed = job.done.failed + job.committedFailed;
+    if (failed === 0) return undefined;
+    const earlier = job.committedFailed > 0 ? ` (${job.committedFailed} in shards an earlier job committed)` : '';
+    const counted = job.committedFailed > 0 ? `${failed} rows failed${earlier}` : `${failed} of ${job.done.rows} rows failed`;
+    return new ServingError('INVALID_ARGUMENT', `${counted}; see prediction.errors-* under ${this.root.relative(job.paths.output)} for each row's error`);
+  }
+
   private finish(job: Job, error?: ServingError): void {
     job.state = error === undefined ? 'succeeded' : 'failed';
     job.finishedAt = new Date();
     delete job.waitingFor;
-    if (error !== undefined) job.error = error;
+    // Messages from below name files by absolute path; callers know paths relative to the job root only.
+    if (error !== undefined) job.error = new ServingError(error.code, this.root.relativeInText(error.message));
     this.options.logger.log(error === undefined ? 'info' : 'warn', 'job_finished', {
       id: job.id,
       state: job.state,
       rows: job.done.rows,
       failed: job.done.failed,
-      ...(error === undefined ? {} : { error: `${error.code}: ${error.message}` }),
+      ...(job.error === undefined ? {} : { error: `${job.error.code}: ${job.error.message}` }),
     });
   }
 
@@ -274,6 +325,23 @@ export class JobService {
     const finished = [...this.jobs.values()].filter((j) => j.state === 'succeeded' || j.state === 'failed');
     for (const job of finished.slice(0, Math.max(0, finished.length - KEPT_FINISHED_JOBS))) this.jobs.delete(job.id);
   }
+}
+
+/** The request's shaping parameters, checked as `millrace predict` checks its flags (INVALID_ARGUMENT naming the parameter). */
+function shapingOf(request: JobRequest): ShapingOptions {
+  const refuse = (message: string): ServingError => new ServingError('INVALID_ARGUMENT', message);
+  const { keyField, includedFields, excludedFields, instanceType, format } = request;
+  if (includedFields !== undefined && excludedFields !== undefined) throw refuse('set parameter "included_fields" or "excluded_fields", not both');
+  if (keyField !== undefined && includedFields?.includes(keyField)) throw refuse(`parameter "key_field" ${keyField} is passed through, so it cannot be one of "included_fields"`);
+  if (instanceType !== undefined && instanceType !== 'object' && instanceType !== 'array') throw refuse(`parameter "instance_type" must be object or array, got "${instanceType}"`);
+  if (format !== undefined) {
+    try {
+      parseInputFormat(format);
+    } catch (err) {
+      throw refuse(`parameter "format": ${(err as Error).message}`);
+    }
+  }
+  return { keyField, includedFields, excludedFields, instanceType: instanceType as InstanceType | undefined };
 }
 
 function statusOf(job: Job): JobStatus {

@@ -14,6 +14,7 @@ import type { InputRecord, WorkUnit } from './input-record.js';
 import { positionKind } from './input-record.js';
 import { describe, InstanceShaper, type ShapedInstance, type ShapingOptions } from './instance-shaper.js';
 import type { ErrorRow, JobOutput, ShardSink } from './job-output.js';
+import { relativePathsIn } from './job-paths.js';
 import type { UnitReader } from './unit-reader.js';
 import { anomaliesMessage, rowAnomalies, type RowValidation } from './row-validation.js';
 import type { OutputShard } from './work-plan.js';
@@ -34,6 +35,8 @@ export interface ShardRunOptions {
   readonly signal?: { readonly aborted: boolean } | undefined;
   /** `--validate_with`: rows checked against a schema, flagged or refused (see row-validation.ts). */
   readonly validation?: RowValidation | undefined;
+  /** Error rows name their input, and paths in their messages, relative to this directory (the job service's root). */
+  readonly pathsRelativeTo?: string | undefined;
 }
 
 /** Rows so far; the runner adds to it as it reads and writes. */
@@ -165,6 +168,21 @@ export class ShardRunner {
     return anomalies === undefined ? { unit, position, shaped } : { unit, position, shaped, anomalies };
   }
 
+  /** A failed row's line: its key, then its shaped instance or (when shaping failed) the record as read. */
+  private errorRow(item: RowItem, error: { readonly code: string; readonly message: string }): ErrorRow {
+    const base = this.options.pathsRelativeTo;
+    return {
+      key: item.key,
+      instance: item.instance,
+      rawRecord: item.rawRecord,
+      error: base === undefined ? error : { code: error.code, message: relativePathsIn(error.message, base) },
+      input: base === undefined ? item.unit.file : relativePathsIn(item.unit.file, base),
+      positionKind: positionKind(item.unit),
+      position: item.position,
+      anomalies: item.anomalies,
+    };
+  }
+
   /** Runs the batch's instances (predict mode; nothing in export mode). */
   private async predictBatch(texts: readonly string[], values: readonly unknown[]): Promise<RowOutcome[]> {
     const run = this.options.run;
@@ -180,7 +198,7 @@ export class ShardRunner {
       const item = items[n]!;
       let wait: Promise<void> | undefined;
       if (item.shaped === undefined) {
-        wait = out.writeError(errorRow(item, item.error!));
+        wait = out.writeError(this.errorRow(item, item.error!));
         counts.failed++;
         this.shardFailed++;
       } else {
@@ -189,7 +207,7 @@ export class ShardRunner {
         const outcome = predicting ? outcomes[next]! : undefined;
         next++;
         if (outcome !== undefined && 'error' in outcome) {
-          wait = out.writeError(errorRow({ ...item, instance: shaped.instance, key: shaped.key }, { code: outcome.error.code, message: outcome.error.message }));
+          wait = out.writeError(this.errorRow({ ...item, instance: shaped.instance, key: shaped.key }, { code: outcome.error.code, message: outcome.error.message }));
           counts.failed++;
           this.shardFailed++;
         } else {
@@ -206,20 +224,6 @@ export class ShardRunner {
     }
     this.onBatchWritten();
   }
-}
-
-/** A failed row's line: its key, then its shaped instance or (when shaping failed) the record as read. */
-function errorRow(item: RowItem, error: { readonly code: string; readonly message: string }): ErrorRow {
-  return {
-    key: item.key,
-    instance: item.instance,
-    rawRecord: item.rawRecord,
-    error,
-    input: item.unit.file,
-    positionKind: positionKind(item.unit),
-    position: item.position,
-    anomalies: item.anomalies,
-  };
 }
 
 /**

@@ -1,10 +1,13 @@
 // The on-demand batch service of `millrace serve`, over real HTTP: jobs over directory trees, their states,
 // refused paths, concurrency, failures and the memory budget.
-import { readdir, readFile, stat, symlink } from 'node:fs/promises';
+import { readdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobStatus } from '../../src/pipeline/job-service.js';
+import { JobModelCache, modelFootprint } from '../../src/pipeline/job-models.js';
+import { JobRoot } from '../../src/pipeline/job-paths.js';
 import { estimateJobBytes } from '../../src/pipeline/job-service.js';
+import { halfPlusTwoModel } from '../support/onnx-graphs.js';
 import { http, postJson, startTestServer } from '../support/test-server.js';
 import { tempDir, weightedSumModel, writeModel, writeText } from './support.js';
 
@@ -58,16 +61,23 @@ describe('on-demand batch jobs', () => {
     expect(status).toBe(202);
     expect(body).toMatchObject({ id: expect.stringMatching(/^[0-9a-f]{16}$/), state: 'running', model: 'models/sum', input: 'in', output: 'out' });
     const done = await finished(server, body.id);
+    // Every file was run to its end, but a row failed: the job says so, as `millrace predict` exits 1.
     expect(done).toMatchObject({
-      state: 'succeeded',
+      state: 'failed',
       progress: { rows_read: 5, rows_predicted: 4, rows_failed: 1, files_done: 2, files_total: 2 },
       outputs: ['out/a/b/two.jsonl', 'out/a/one.jsonl'],
+      error: { code: 'INVALID_ARGUMENT', message: "1 of 5 rows failed; see prediction.errors-* under out for each row's error" },
     });
-    expect(done.error).toBeUndefined();
     expect(await read('out/a/one.jsonl/prediction.results-00000-of-00001')).toBe('{"instance":{"a":1,"b":2},"prediction":4.0}\n{"instance":{"a":3,"b":0.5},"prediction":6.5}\n');
     expect(await read('out/a/one.jsonl/prediction.errors-00000-of-00001')).toBe('');
     expect(await read('out/a/b/two.jsonl/prediction.results-00000-of-00001')).toBe('{"instance":{"a":-1,"b":1},"prediction":-1.0}\n{"instance":{"a":10,"b":0},"prediction":20.0}\n');
-    expect(JSON.parse(await read('out/a/b/two.jsonl/prediction.errors-00000-of-00001'))).toMatchObject({ instance: { a: 'x', b: 1 }, error: { code: 'INVALID_ARGUMENT' }, line: 2 });
+    // The error row names its input relative to the job root, never by the server's absolute path.
+    expect(JSON.parse(await read('out/a/b/two.jsonl/prediction.errors-00000-of-00001'))).toEqual({
+      instance: { a: 'x', b: 1 },
+      error: { code: 'INVALID_ARGUMENT', message: 'field "a": expected a number (DT_FLOAT), got the string "x"' },
+      input: 'in/a/b/two.jsonl',
+      line: 2,
+    });
     expect((await readdir(join(root, 'out'))).sort()).toEqual(['a']);
 
     const list = JSON.parse((await http(`${server.url}/v1/jobs`)).text) as { jobs: JobStatus[] };
@@ -127,12 +137,12 @@ describe('on-demand batch jobs', () => {
   });
 
   it('runs two jobs at once, both to success', async () => {
-    const first = await submit(server, { model: 'models/sum', input: 'in/a/b', output: 'c1' });
-    const second = await submit(server, { model: 'models/sum', input: 'in/a/b', output: 'c2' });
+    const first = await submit(server, { model: 'models/sum', input: 'in/a/one.jsonl', output: 'c1' });
+    const second = await submit(server, { model: 'models/sum', input: 'in/a/one.jsonl', output: 'c2' });
     expect([first.body.state, second.body.state]).toEqual(['running', 'running']);
     const done = await Promise.all([finished(server, first.body.id), finished(server, second.body.id)]);
     expect(done.map((d) => d.state)).toEqual(['succeeded', 'succeeded']);
-    expect(await read('c1/two.jsonl/prediction.results-00000-of-00001')).toBe(await read('c2/two.jsonl/prediction.results-00000-of-00001'));
+    expect(await read('c1/one.jsonl/prediction.results-00000-of-00001')).toBe(await read('c2/one.jsonl/prediction.results-00000-of-00001'));
   });
 
   it('queues a job that does not fit the memory budget until the running one is done', async () => {
@@ -155,6 +165,131 @@ describe('on-demand batch jobs', () => {
       expect(await finished(small, over.body.id)).toMatchObject({ state: 'failed', error: { code: 'RESOURCE_EXHAUSTED' } });
     } finally {
       await small.close();
+    }
+  });
+
+  it('refuses unknown parameters with 400, naming them, in the query and in the body', async () => {
+    const r = await http(`${server.url}/v1/jobs?model=models/sum&input=in&output=o&keyfield=id&bogus=1`, { method: 'POST' });
+    expect({ status: r.status, body: JSON.parse(r.text) }).toEqual({
+      status: 400,
+      body: {
+        error:
+          'unknown parameters "keyfield", "bogus"; a job takes model, input, output, model_name, key_field, instance_type, format, included_fields, excluded_fields, batch_size',
+      },
+    });
+    const b = await postJson(`${server.url}/v1/jobs`, { model: 'models/sum', input: 'in', output: 'o', batchsize: 4 });
+    expect({ status: b.status, body: JSON.parse(b.text) }).toEqual({
+      status: 400,
+      body: { error: 'unknown parameter "batchsize"; a job takes model, input, output, model_name, key_field, instance_type, format, included_fields, excluded_fields, batch_size' },
+    });
+    const bad: Array<[Record<string, string>, string]> = [
+      [{ instance_type: 'list' }, 'parameter "instance_type" must be object or array, got "list"'],
+      [{ included_fields: 'a', excluded_fields: 'b' }, 'set parameter "included_fields" or "excluded_fields", not both'],
+      [{ key_field: 'a', included_fields: 'a,b' }, 'parameter "key_field" a is passed through, so it cannot be one of "included_fields"'],
+      [{ format: 'xml' }, 'parameter "format": unknown input format "xml"; expected one of csv, tsv, jsonl, parquet, tfrecord'],
+    ];
+    for (const [params, message] of bad) {
+      const { status, body } = await submit(server, { model: 'models/sum', input: 'in', output: 'o', ...params });
+      expect({ params, status, body }).toEqual({ params, status: 400, body: { error: message } });
+    }
+  });
+
+  it('shapes instances with key_field, included_fields, excluded_fields, instance_type and format, from the query or the body', async () => {
+    await writeText(join(root, 'csv', 'rows.txt'), 'id,a,b,note\nr1,1,2,x\nr2,3,0.5,y\n');
+    const { body } = await submit(server, { model: 'models/sum', input: 'csv', output: 'shaped-q', format: 'csv', key_field: 'id', excluded_fields: 'note', instance_type: 'object' });
+    expect(await finished(server, body.id)).toMatchObject({ state: 'succeeded', progress: { rows_read: 2, rows_predicted: 2, rows_failed: 0 } });
+    const expected = '{"key":"r1","instance":{"a":1,"b":2},"prediction":4.0}\n{"key":"r2","instance":{"a":3,"b":0.5},"prediction":6.5}\n';
+    expect(await read('shaped-q/rows.txt/prediction.results-00000-of-00001')).toBe(expected);
+    const r = await postJson(`${server.url}/v1/jobs`, { model: 'models/sum', input: 'csv', output: 'shaped-b', format: 'csv', key_field: 'id', included_fields: ['a', 'b'], batch_size: 1 });
+    expect(await finished(server, (JSON.parse(r.text) as JobStatus).id)).toMatchObject({ state: 'succeeded' });
+    expect(await read('shaped-b/rows.txt/prediction.results-00000-of-00001')).toBe(expected);
+    const array = await submit(server, { model: 'models/sum', input: 'csv', output: 'shaped-a', format: 'csv', key_field: 'id', included_fields: 'a,b', instance_type: 'array' });
+    expect(await finished(server, array.body.id)).toMatchObject({
+      state: 'failed',
+      error: { code: 'INVALID_ARGUMENT', message: 'parameter "instance_type" array feeds one input, but signature serving_default has 2 (a, b); use object' },
+    });
+  });
+
+  it('fails a job whose every row failed, counting them, and a rerun over its output still fails', async () => {
+    await writeText(join(root, 'allbad', 'rows.jsonl'), Array.from({ length: 9 }, (_, i) => `{"a":"v${i}","b":1}`).join('\n'));
+    const { body } = await submit(server, { model: 'models/sum', input: 'allbad', output: 'allbad-out' });
+    expect(await finished(server, body.id)).toMatchObject({
+      state: 'failed',
+      progress: { rows_read: 9, rows_predicted: 0, rows_failed: 9 },
+      error: { code: 'INVALID_ARGUMENT', message: "9 of 9 rows failed; see prediction.errors-* under allbad-out for each row's error" },
+    });
+    const again = await submit(server, { model: 'models/sum', input: 'allbad', output: 'allbad-out' });
+    expect(await finished(server, again.body.id)).toMatchObject({
+      state: 'failed',
+      progress: { rows_read: 0, rows_failed: 0 },
+      error: { code: 'INVALID_ARGUMENT', message: "9 rows failed (9 in shards an earlier job committed); see prediction.errors-* under allbad-out for each row's error" },
+    });
+  });
+
+  it('refuses an output that overlaps the input or lies in the model directory with 400', async () => {
+    const cases: Array<[Record<string, string>, string]> = [
+      [{ input: 'in', output: 'in' }, 'parameters "input" and "output" both name in; give the output a directory of its own'],
+      [{ input: 'in', output: 'in/out' }, 'parameter "output" (in/out) is inside the input (in); give the output a directory outside it'],
+      [{ input: 'in/a', output: 'in' }, 'parameter "input" (in/a) is inside the output (in); give the output a directory that does not hold the input'],
+      [{ input: 'in', output: '.' }, 'parameter "input" (in) is inside the output (.); give the output a directory that does not hold the input'],
+      [{ input: 'in', output: 'models/sum/out' }, 'parameter "output" (models/sum/out) is inside the model directory (models/sum); give the output a directory outside it'],
+      [{ input: 'in', output: 'models' }, 'parameter "model" (models/sum) is inside the output (models); give the output a directory that does not hold the model'],
+    ];
+    for (const [params, message] of cases) {
+      const { status, body } = await submit(server, { model: 'models/sum', ...params });
+      expect({ params, status, body }).toEqual({ params, status: 400, body: { error: message } });
+    }
+  });
+
+  it('names files relative to the job root in a failed job\'s error', async () => {
+    await writeText(join(root, 'odd', 'rows.txt'), '{"a":1,"b":1}\n');
+    const { body } = await submit(server, { model: 'models/sum', input: 'odd/rows.txt', output: 'odd-out' });
+    const done = await finished(server, body.id);
+    expect(done).toMatchObject({
+      state: 'failed',
+      error: { code: 'INVALID_ARGUMENT', message: 'cannot tell the format of odd/rows.txt from its name; pass --format (csv, tsv, jsonl, parquet, tfrecord)' },
+    });
+    expect(JSON.stringify(done)).not.toContain(root);
+  });
+});
+
+describe('the model cache of on-demand jobs', () => {
+  it('loads a model once while its files stay the same, and again when they are touched or replaced', async () => {
+    const jobRoot = await JobRoot.open(root);
+    const path = await writeModel(join(root, 'cache'), 'm', weightedSumModel());
+    const file = join(path, '1', 'model.onnx');
+    const cache = new JobModelCache(4);
+    try {
+      const first = await cache.acquire(path, undefined, await modelFootprint(path, jobRoot));
+      const second = await cache.acquire(path, undefined, await modelFootprint(path, jobRoot));
+      expect(second.model).toBe(first.model);
+      expect(cache.size).toBe(1);
+      await first.release();
+      await second.release();
+      const third = await cache.acquire(path, undefined, await modelFootprint(path, jobRoot));
+      expect(third.model).toBe(first.model);
+      await third.release();
+
+      // The same bytes, a newer modification time: loaded anew, the idle old copy closed.
+      const later = new Date(Date.now() + 10_000);
+      await utimes(file, later, later);
+      const touched = await cache.acquire(path, undefined, await modelFootprint(path, jobRoot));
+      expect(touched.model).not.toBe(first.model);
+      expect(cache.size).toBe(1);
+      await touched.release();
+
+      // Another model in its place: its signature is what the next job gets.
+      await writeFile(file, halfPlusTwoModel());
+      const latest = new Date(Date.now() + 20_000);
+      await utimes(file, latest, latest);
+      const replaced = await cache.acquire(path, undefined, await modelFootprint(path, jobRoot));
+      expect(replaced.model).not.toBe(touched.model);
+      expect([...replaced.model.signatures.get('serving_default')!.inputs.keys()]).toEqual(['x']);
+      expect([...touched.model.signatures.get('serving_default')!.inputs.keys()]).toEqual(['a', 'b']);
+      await replaced.release();
+      expect(cache.size).toBe(1);
+    } finally {
+      await cache.close();
     }
   });
 });

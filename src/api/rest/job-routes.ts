@@ -1,6 +1,8 @@
 /**
  * The on-demand batch service over REST:
- *   POST /v1/jobs        model, input, output (+ model_name, batch_size) as query parameters or a JSON object → 202 {id, …}
+ *   POST /v1/jobs        model, input, output (+ model_name, batch_size, key_field, included_fields, excluded_fields,
+ *                        instance_type, format) as query parameters or a JSON object → 202 {id, …}; any other
+ *                        parameter is refused with 400, naming it
  *   GET  /v1/jobs        {"jobs": [status, …]}
  *   GET  /v1/jobs/{id}   status: state, progress, outputs, error
  * Failures answer {"error": message} with the status of the error's code (a refused path is 400).
@@ -15,7 +17,10 @@ import { errorJson } from './tf-serving-json.js';
 
 /** Job requests are a few paths: far below the prediction body limit. */
 const MAX_JOB_BODY_BYTES = 64 * 1024;
-const STRING_PARAMETERS = ['model', 'input', 'output', 'model_name'] as const;
+const STRING_PARAMETERS = ['model', 'input', 'output', 'model_name', 'key_field', 'instance_type', 'format'] as const;
+/** Field lists: comma-separated in the query (or a body string), or a JSON array of strings in the body. */
+const LIST_PARAMETERS = ['included_fields', 'excluded_fields'] as const;
+const KNOWN_PARAMETERS: ReadonlySet<string> = new Set([...STRING_PARAMETERS, ...LIST_PARAMETERS, 'batch_size']);
 
 export function jobRoutes(service: JobService): RestRoute {
   return (request, response, path) => {
@@ -68,6 +73,14 @@ async function jobRequestOf(request: IncomingMessage): Promise<JobRequest> {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ServingError('INVALID_ARGUMENT', 'the request body must be a JSON object');
     fields = parsed as Record<string, unknown>;
   }
+  // A misspelt parameter would otherwise be dropped, and the job run with a default the caller did not want.
+  const unknown = [...new Set([...query.keys(), ...Object.keys(fields)])].filter((name) => !KNOWN_PARAMETERS.has(name));
+  if (unknown.length > 0) {
+    throw new ServingError(
+      'INVALID_ARGUMENT',
+      `unknown parameter${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}; a job takes ${[...KNOWN_PARAMETERS].join(', ')}`,
+    );
+  }
   const value = (name: string): unknown => {
     const fromQuery = query.get(name) ?? undefined;
     const fromBody = fields[name];
@@ -80,7 +93,16 @@ async function jobRequestOf(request: IncomingMessage): Promise<JobRequest> {
   for (const name of STRING_PARAMETERS) {
     const v = value(name);
     if (v !== undefined && typeof v !== 'string') throw new ServingError('INVALID_ARGUMENT', `parameter "${name}" must be a string`);
-    if (v !== undefined) strings[name] = v;
+    if (v !== undefined && v !== '') strings[name] = v;
+  }
+  const lists: Partial<Record<(typeof LIST_PARAMETERS)[number], string[]>> = {};
+  for (const name of LIST_PARAMETERS) {
+    const v = value(name);
+    if (v === undefined) continue;
+    const items = typeof v === 'string' ? v.split(',') : Array.isArray(v) && v.every((item) => typeof item === 'string') ? (v as string[]) : undefined;
+    if (items === undefined) throw new ServingError('INVALID_ARGUMENT', `parameter "${name}" must be a comma-separated string or an array of strings`);
+    const names = items.map((item) => item.trim()).filter((item) => item !== '');
+    if (names.length > 0) lists[name] = names;
   }
   const batch = value('batch_size');
   const batchSize = batch === undefined ? undefined : Number(batch);
@@ -91,8 +113,13 @@ async function jobRequestOf(request: IncomingMessage): Promise<JobRequest> {
     model: strings.model ?? '',
     input: strings.input ?? '',
     output: strings.output ?? '',
-    modelName: strings.model_name === '' ? undefined : strings.model_name,
+    modelName: strings.model_name,
     batchSize,
+    keyField: strings.key_field,
+    includedFields: lists.included_fields,
+    excludedFields: lists.excluded_fields,
+    instanceType: strings.instance_type,
+    format: strings.format,
   };
 }
 
