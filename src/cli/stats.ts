@@ -1,7 +1,9 @@
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { listInputFiles } from '../pipeline/readers/input-files.js';
+import { mergeStatisticsExactly } from '../validation/exact-statistics-merge.js';
 import { accumulateStatistics, writeStatistics } from '../validation/generate-statistics.js';
+import { readStatisticsFile, STATISTICS_TYPE, toProtoJson } from '../validation/metadata-protos.js';
 import { readSketchFile, sketchPathFor } from '../validation/sketch-file.js';
 import { sliceWarning } from '../validation/slice-warning.js';
 import { DEFAULT_MAX_SLICES, excludedFeatures } from '../validation/statistics-accumulator.js';
@@ -48,7 +50,9 @@ Computes TFDV statistics in one pass with bounded memory and writes them as Data
 Inputs are cut into units (a file, or a run of Parquet row groups) that --workers threads share; the units'
 statistics are merged in input order, so the output does not depend on the number of threads.
 Next to OUTPUT it writes OUTPUT's name with .sketch.json (stats.json → stats.sketch.json): the mergeable sketches
-that \`stats merge\` combines. Exit code 0 on success, 2 on usage or input errors.
+that \`stats merge\` combines. Statistics without one (TFDV's) merge too, but only in what they determine exactly
+(counts, missing, min, max, mean, std dev, zeros, average lengths, string values listed in full); medians and
+histograms are then left out, with a warning. Exit code 0 on success, 2 on usage or input errors.
 
 Flags (stats):
 ${flagsHelp(STATS_FLAGS)}
@@ -109,12 +113,40 @@ async function mergeCommand(argv: readonly string[]): Promise<number> {
   const output = str(flags, 'output');
   if (output === '') throw new FlagError('stats merge needs --output');
   if (positional.length < 1) throw new FlagError('stats merge needs at least one statistics file to merge');
+  const withoutSketch = [];
+  for (const file of positional) if (!(await exists(sketchPathFor(file)))) withoutSketch.push(file);
+  if (withoutSketch.length > 0) return mergeExactly(positional, withoutSketch, output);
   const [first, ...rest] = positional as [string, ...string[]];
   const merged = await readSketchFile(sketchPathFor(first));
   for (const file of rest) merged.merge(await readSketchFile(sketchPathFor(file)));
   await writeStatistics(output, merged);
-  process.stderr.write(`stats merge: ${positional.length} file(s), ${merged.numExamples} examples → ${output}\n`);
+  process.stderr.write(`stats merge: ${positional.length} file(s), ${merged.numExamples} examples → ${output} (+ ${sketchPathFor(output)})\n`);
   return 0;
+}
+
+/**
+ * Statistics without their sketch file (TFDV's, for one): what they determine exactly is merged, the rest is
+ * left out and named — a TFDV user gets true numbers or none, never an estimate passed off as one.
+ */
+async function mergeExactly(files: readonly string[], withoutSketch: readonly string[], output: string): Promise<number> {
+  const inputs = [];
+  for (const file of files) inputs.push({ file, statistics: await readStatisticsFile(file) });
+  const { statistics, notMerged } = mergeStatisticsExactly(inputs);
+  await writeFile(output, toProtoJson(STATISTICS_TYPE, statistics));
+  const sketches = withoutSketch.map((f) => sketchPathFor(f)).join(', ');
+  process.stderr.write(
+    `stats merge: warning: no sketch file (${sketches}; \`millrace stats\` writes one next to its statistics, TFDV does not), so only what the ` +
+      'statistics determine exactly is merged: counts, missing, min, max, mean, std dev, zeros, average lengths, and the values of string features listed in full' +
+      (notMerged.length > 0 ? `; not merged, so left out: ${notMerged.join(', ')}` : '') +
+      `. No sketch file is written for ${output}.\n`,
+  );
+  const numExamples = statistics.datasets?.[0]?.num_examples ?? 0;
+  process.stderr.write(`stats merge: ${files.length} file(s), ${numExamples} examples → ${output}\n`);
+  return 0;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return (await stat(file).catch(() => undefined)) !== undefined;
 }
 
 /**
