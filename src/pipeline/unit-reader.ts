@@ -104,11 +104,10 @@ export class UnitReader {
       const chunk: InputRecord[] = new Array<InputRecord>(end - start);
       for (let row = start; row < end; row++) {
         const values = new Array<unknown>(columns.length);
+        // Dates and timestamps are already ISO-8601 text (see readParquetColumns).
         for (let c = 0; c < columns.length; c++) {
           const column = columns[c]!;
-          const value = column.data[row - column.start];
-          // Timestamps and dates as epoch milliseconds: tensors have no date type.
-          values[c] = value instanceof Date ? value.getTime() : value;
+          values[c] = column.data[row - column.start];
         }
         chunk[row - start] = { kind: 'fields', position: row + 1, names, values };
       }

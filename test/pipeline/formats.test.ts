@@ -1,5 +1,7 @@
 // One batch job per input format, with exact result and error files.
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { halfPlusTwoModel, int64ScaleModel } from '../support/onnx-graphs.js';
@@ -125,6 +127,45 @@ describe('Parquet', () => {
       'prediction.results-00001-of-00003': '{"key":"p4","instance":{"x":4194305},"prediction":4611687117939015680}\n',
       'prediction.results-00002-of-00003': '{"key":"p5","instance":{"x":-3},"prediction":-3298534883328}\n',
     });
+  });
+});
+
+describe('Parquet written by DuckDB', () => {
+  it('reads ZSTD-compressed row groups, and gives DATE and TIMESTAMP columns as ISO-8601 text, not epoch milliseconds', async () => {
+    const input = join(dir.path, 'duck.parquet');
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      await connection.run(
+        `COPY (SELECT * FROM (VALUES
+            ('k1', 1.0::DOUBLE, 2.0::FLOAT, DATE '2024-03-01', TIMESTAMP '2024-03-01 12:34:56.789012'),
+            ('k2', 3.0::DOUBLE, 0.5::FLOAT, DATE '1969-12-31', TIMESTAMP '1969-12-31 23:59:59.5'),
+            ('k3', -1.0::DOUBLE, 1.0::FLOAT, NULL, NULL)) AS t(id, a, b, day, "at"))
+          TO '${input}' (FORMAT parquet, COMPRESSION zstd)`,
+      );
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+    const metadata = await parquetMetadataAsync(await asyncBufferFromFile(input));
+    expect(metadata.row_groups[0]!.columns.map((c) => c.meta_data?.codec)).toEqual(['ZSTD', 'ZSTD', 'ZSTD', 'ZSTD', 'ZSTD']);
+
+    const exported = join(dir.path, 'export');
+    expect(await runJob({ input, output: exported, shaping: { keyField: 'id' } })).toMatchObject({ rows: 3, succeeded: 3, failed: 0 });
+    expect((await readOutputs(exported))['export.instances-00000-of-00001']).toBe(
+      '{"id":"k1","a":1,"b":2,"day":"2024-03-01","at":"2024-03-01T12:34:56.789012Z"}\n' +
+        '{"id":"k2","a":3,"b":0.5,"day":"1969-12-31","at":"1969-12-31T23:59:59.500000Z"}\n' +
+        '{"id":"k3","a":-1,"b":1}\n',
+    );
+
+    const model = await writeModel(dir.path, 'sum', weightedSumModel());
+    const output = join(dir.path, 'out');
+    expect(await runJob({ model, input, output, shaping: { excludedFields: ['id', 'day', 'at'] } })).toMatchObject({ rows: 3, succeeded: 3, failed: 0 });
+    expect((await readOutputs(output))['prediction.results-00000-of-00001']).toBe(
+      '{"instance":{"a":1,"b":2},"excluded":{"id":"k1","day":"2024-03-01","at":"2024-03-01T12:34:56.789012Z"},"prediction":4.0}\n' +
+        '{"instance":{"a":3,"b":0.5},"excluded":{"id":"k2","day":"1969-12-31","at":"1969-12-31T23:59:59.500000Z"},"prediction":6.5}\n' +
+        '{"instance":{"a":-1,"b":1},"excluded":{"id":"k3","day":null,"at":null},"prediction":-1.0}\n',
+    );
   });
 });
 

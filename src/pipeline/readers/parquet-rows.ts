@@ -1,7 +1,8 @@
 /**
  * Parquet through hyparquet (pure JS; snappy, gzip, brotli, zstd and lz4 through hyparquet-compressors), read
  * one row range at a time (a work unit is a row group), so memory stays bounded by the largest row group.
- * INT64 columns come back as BigInt, timestamps as Date, binary as Uint8Array, lists as arrays.
+ * INT64 columns come back as BigInt, binary as Uint8Array, lists as arrays; timestamps as Date from readParquetRows
+ * and as ISO-8601 text from readParquetColumns (what batch jobs read).
  */
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
@@ -86,8 +87,34 @@ export interface ColumnValues {
 }
 
 /**
+ * Dates and timestamps as ISO-8601 text, as a JSON instance carries them: a DATE as `2024-03-01`, a TIMESTAMP as
+ * `2024-03-01T12:34:56.789Z` with the digits of its unit (3 for milliseconds, 6 for microseconds, 9 for nanoseconds),
+ * in UTC. hyparquet's default (a Date) would drop the microseconds, and epoch milliseconds mean nothing to a reader
+ * of the instance; a model that wants numbers gets them from a cast in the query that wrote the file.
+ */
+export const ISO_DATE_PARSERS = {
+  dateFromDays: (days: number): string => new Date(days * 86_400_000).toISOString().slice(0, 10),
+  timestampFromMilliseconds: (millis: bigint | number): string => isoTimestamp(BigInt(millis), 1_000n, 3),
+  timestampFromMicroseconds: (micros: bigint | number): string => isoTimestamp(BigInt(micros), 1_000_000n, 6),
+  timestampFromNanoseconds: (nanos: bigint | number): string => isoTimestamp(BigInt(nanos), 1_000_000_000n, 9),
+};
+
+function isoTimestamp(count: bigint, perSecond: bigint, digits: number): string {
+  let seconds = count / perSecond;
+  let fraction = count % perSecond;
+  if (fraction < 0n) {
+    fraction += perSecond;
+    seconds -= 1n;
+  }
+  // `…:SS.000Z` of the whole seconds, then the fraction in the unit's digits.
+  const whole = new Date(Number(seconds) * 1000).toISOString();
+  return `${whole.slice(0, -5)}.${fraction.toString().padStart(digits, '0')}Z`;
+}
+
+/**
  * The values of `columns` (in that order) over rows [rowStart, rowEnd), column by column: a row range is held
- * as a few arrays rather than an array per row, which keeps memory low and short-lived.
+ * as a few arrays rather than an array per row, which keeps memory low and short-lived. Dates and timestamps come
+ * as ISO-8601 text (see ISO_DATE_PARSERS).
  */
 export async function readParquetColumns(parquet: ParquetFile, range: RowRange, columns: readonly string[]): Promise<ColumnValues[]> {
   const chunks = new Map<string, Array<{ data: ArrayLike<unknown>; rowStart: number }>>(columns.map((c) => [c, []]));
@@ -99,6 +126,7 @@ export async function readParquetColumns(parquet: ParquetFile, range: RowRange, 
       rowEnd: range.rowEnd,
       columns: [...columns],
       compressors,
+      parsers: ISO_DATE_PARSERS,
       onChunk: ({ columnName, columnData, rowStart }) => {
         chunks.get(columnName)?.push({ data: columnData as ArrayLike<unknown>, rowStart });
       },
