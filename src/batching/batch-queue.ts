@@ -201,13 +201,14 @@ function queueFull(): ServingError {
   return new ServingError('UNAVAILABLE', 'The batch scheduling queue to which this task was submitted is full');
 }
 
+/** The deadline first: a gRPC server also cancels a call whose deadline passed, and that is a deadline, not a departure. */
 function rejectIfUnwanted(task: BatchTask, now: number): boolean {
-  if (task.signal?.aborted === true) {
-    task.reject(new ServingError('CANCELLED', 'Request cancelled: the client went away'));
-    return true;
-  }
   if (task.deadline !== undefined && now >= task.deadline) {
     task.reject(new ServingError('DEADLINE_EXCEEDED', 'Deadline Exceeded'));
+    return true;
+  }
+  if (task.signal?.aborted === true) {
+    task.reject(new ServingError('CANCELLED', 'Request cancelled: the client went away'));
     return true;
   }
   return false;
