@@ -110,6 +110,24 @@ describe('DuckDB', () => {
     ]);
   });
 
+  it('gives DATE and TIMESTAMP columns as ISO-8601 text, as from Parquet', async () => {
+    const db = join(dir.path, 'dates.db');
+    await duck(
+      db,
+      "SET TimeZone = 'UTC'",
+      'CREATE TABLE days (id INTEGER, day DATE, ts TIMESTAMP, ts_ms TIMESTAMP_MS, ts_tz TIMESTAMPTZ)',
+      `INSERT INTO days VALUES
+        (1, DATE '2024-03-01', TIMESTAMP '2024-03-01 12:34:56.789012', TIMESTAMP_MS '2024-03-01 12:34:56.789', TIMESTAMPTZ '2024-03-01 12:00:00+02'),
+        (2, DATE '1969-12-31', TIMESTAMP '1969-12-31 23:59:59.5', NULL, NULL)`,
+    );
+    const output = join(dir.path, 'out');
+    expect(await runJob({ input: `duckdb://${db}?table=days`, output, shaping: { keyField: 'id' } })).toMatchObject({ rows: 2, failed: 0 });
+    expect((await readOutputs(output))['export.instances-00000-of-00001']).toBe(
+      '{"id":1,"day":"2024-03-01","ts":"2024-03-01T12:34:56.789012Z","ts_ms":"2024-03-01T12:34:56.789Z","ts_tz":"2024-03-01T10:00:00.000000Z"}\n' +
+        '{"id":2,"day":"1969-12-31","ts":"1969-12-31T23:59:59.500000Z"}\n',
+    );
+  });
+
   it('refuses to split a query without a stable order', async () => {
     const db = join(dir.path, 'in.db');
     await duck(db, ...POINTS);
@@ -136,6 +154,20 @@ describe('PostgreSQL', () => {
     ]);
     const errors = await postgres('SELECT key, instance, input, row FROM out1_errors');
     expect(errors).toEqual([{ key: '2', instance: '{"a":3}', input: `${server.url}?query=SELECT id, a, b FROM pts`, row: '1' }]);
+  });
+
+  it('gives date, timestamp and timestamptz columns as ISO-8601 text in UTC, as from Parquet', async () => {
+    await postgres(
+      'DROP TABLE IF EXISTS pdays',
+      'CREATE TABLE pdays (id INTEGER, day DATE, at TIMESTAMP, at_tz TIMESTAMPTZ)',
+      "INSERT INTO pdays VALUES (1, '2024-03-01', '2024-03-01 12:34:56.789012', '2024-03-01 12:00:00+02'), (2, '1969-12-31', '1969-12-31 23:59:59.5', NULL)",
+    );
+    const output = join(dir.path, 'out');
+    expect(await runJob({ input: `${server.url}?table=pdays`, output, shaping: { keyField: 'id' } })).toMatchObject({ rows: 2, failed: 0 });
+    expect((await readOutputs(output))['export.instances-00000-of-00001']).toBe(
+      '{"id":1,"day":"2024-03-01","at":"2024-03-01T12:34:56.789012Z","at_tz":"2024-03-01T10:00:00.000000Z"}\n' +
+        '{"id":2,"day":"1969-12-31","at":"1969-12-31T23:59:59.500000Z"}\n',
+    );
   });
 
   it('resumes a table output after a crash: the rolled-back shard is redone, committed ones are kept, every row once', async () => {

@@ -7,6 +7,7 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { ServingError } from '../../errors/serving-error.js';
+import { isoDate, isoTimestamp } from './iso-dates.js';
 
 export interface ParquetFile {
   readonly file: string;
@@ -87,29 +88,15 @@ export interface ColumnValues {
 }
 
 /**
- * Dates and timestamps as ISO-8601 text, as a JSON instance carries them: a DATE as `2024-03-01`, a TIMESTAMP as
- * `2024-03-01T12:34:56.789Z` with the digits of its unit (3 for milliseconds, 6 for microseconds, 9 for nanoseconds),
- * in UTC. hyparquet's default (a Date) would drop the microseconds, and epoch milliseconds mean nothing to a reader
- * of the instance; a model that wants numbers gets them from a cast in the query that wrote the file.
+ * Dates and timestamps as ISO-8601 text (see iso-dates.ts): a TIMESTAMP with the digits of its unit (3 for
+ * milliseconds, 6 for microseconds, 9 for nanoseconds). hyparquet's default, a Date, would drop the microseconds.
  */
 export const ISO_DATE_PARSERS = {
-  dateFromDays: (days: number): string => new Date(days * 86_400_000).toISOString().slice(0, 10),
+  dateFromDays: isoDate,
   timestampFromMilliseconds: (millis: bigint | number): string => isoTimestamp(BigInt(millis), 1_000n, 3),
   timestampFromMicroseconds: (micros: bigint | number): string => isoTimestamp(BigInt(micros), 1_000_000n, 6),
   timestampFromNanoseconds: (nanos: bigint | number): string => isoTimestamp(BigInt(nanos), 1_000_000_000n, 9),
 };
-
-function isoTimestamp(count: bigint, perSecond: bigint, digits: number): string {
-  let seconds = count / perSecond;
-  let fraction = count % perSecond;
-  if (fraction < 0n) {
-    fraction += perSecond;
-    seconds -= 1n;
-  }
-  // `…:SS.000Z` of the whole seconds, then the fraction in the unit's digits.
-  const whole = new Date(Number(seconds) * 1000).toISOString();
-  return `${whole.slice(0, -5)}.${fraction.toString().padStart(digits, '0')}Z`;
-}
 
 /**
  * The values of `columns` (in that order) over rows [rowStart, rowEnd), column by column: a row range is held

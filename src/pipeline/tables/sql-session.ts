@@ -2,12 +2,27 @@
  * One connection to DuckDB or PostgreSQL behind the few calls batch jobs need: statements with `$n` parameters,
  * small result sets, and large ones streamed in chunks (DuckDB's result chunks; a PostgreSQL cursor in its own
  * transaction) so memory stays bounded whatever the table's size. Values come back as JavaScript values:
- * BIGINT as bigint (exact), other numbers as numbers, text as strings, timestamps as epoch milliseconds.
+ * BIGINT as bigint (exact), other numbers as numbers, text as strings, dates and timestamps as ISO-8601 text in
+ * UTC (as from Parquet, see readers/iso-dates.ts).
  */
 import { stat } from 'node:fs/promises';
-import { DuckDBInstance, JSDuckDBValueConverter, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import {
+  DuckDBDateValue,
+  DuckDBInstance,
+  DuckDBTimestampMillisecondsValue,
+  DuckDBTimestampNanosecondsValue,
+  DuckDBTimestampSecondsValue,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  JSDuckDBValueConverter,
+  type DuckDBConnection,
+  type DuckDBValue,
+  type DuckDBValueConverter,
+  type JS,
+} from '@duckdb/node-api';
 import pg from 'pg';
 import { ServingError } from '../../errors/serving-error.js';
+import { isoDate, isoTimestamp } from '../readers/iso-dates.js';
 import type { TableUrl } from './table-url.js';
 
 export type SqlParam = string | number | bigint | null;
@@ -66,7 +81,7 @@ class DuckSession implements SqlSession {
     for (;;) {
       const chunk = await result.fetchChunk();
       if (chunk === null || chunk.rowCount === 0) return;
-      yield { names, rows: chunk.convertRows(JSDuckDBValueConverter).map((row) => row.map(plainValue)) };
+      yield { names, rows: chunk.convertRows(ISO_DATES_CONVERTER) };
     }
   }
 
@@ -75,17 +90,48 @@ class DuckSession implements SqlSession {
   }
 }
 
+/** DuckDB values as JavaScript values, dates and timestamps as ISO-8601 text (a Date would drop microseconds). */
+const ISO_DATES_CONVERTER: DuckDBValueConverter<JS> = (value, type, converter) => {
+  try {
+    if (value instanceof DuckDBDateValue) return isoDate(value.days);
+    if (value instanceof DuckDBTimestampValue || value instanceof DuckDBTimestampTZValue) return isoTimestamp(value.micros, 1_000_000n, 6);
+    if (value instanceof DuckDBTimestampMillisecondsValue) return isoTimestamp(value.millis, 1_000n, 3);
+    if (value instanceof DuckDBTimestampNanosecondsValue) return isoTimestamp(value.nanos, 1_000_000_000n, 9);
+    if (value instanceof DuckDBTimestampSecondsValue) return isoTimestamp(value.seconds, 1n, 0);
+  } catch {
+    // infinity and the like: DuckDB's own text
+    return String(value);
+  }
+  return JSDuckDBValueConverter(value, type, converter);
+};
+
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
+const DATE_OID = 1082;
+const TIMESTAMP_OID = 1114;
+const TIMESTAMPTZ_OID = 1184;
 
-/** int8 as bigint (pg's default is a string), numeric as a number; everything else as pg parses it. */
+/**
+ * int8 as bigint (pg's default is a string), numeric as a number, dates and timestamps as ISO-8601 text (the
+ * session's time zone is UTC, so a timestamptz comes as `…+00`); everything else as pg parses it.
+ */
 const PG_TYPES: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: string) => {
     if (oid === INT8_OID) return (text: string) => BigInt(text);
     if (oid === NUMERIC_OID) return (text: string) => Number(text);
+    if (oid === DATE_OID) return (text: string) => text;
+    if (oid === TIMESTAMP_OID || oid === TIMESTAMPTZ_OID) return pgTimestampIso;
     return pg.types.getTypeParser(oid, format as 'text');
   }) as pg.CustomTypesConfig['getTypeParser'],
 };
+
+/** `2024-03-01 12:34:56.5` or `…+00` → `2024-03-01T12:34:56.500000Z` (microseconds, as PostgreSQL stores them). */
+function pgTimestampIso(text: string): string {
+  const match = /^(\d{4,}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?(?:\+00)?$/.exec(text);
+  // BC dates, infinity, other offsets: PostgreSQL's own text.
+  if (match === null) return text;
+  return `${match[1]}T${match[2]}.${(match[3] ?? '').padEnd(6, '0')}Z`;
+}
 
 class PgSession implements SqlSession {
   readonly engine = 'postgres';
@@ -93,7 +139,8 @@ class PgSession implements SqlSession {
   private constructor(private readonly client: pg.Client) {}
 
   static async open(url: TableUrl): Promise<PgSession> {
-    const client = new pg.Client({ connectionString: url.target, types: PG_TYPES });
+    // UTC, so timestamptz text needs no offset arithmetic (see pgTimestampIso).
+    const client = new pg.Client({ connectionString: url.target, types: PG_TYPES, options: '-c TimeZone=UTC' });
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -122,7 +169,7 @@ class PgSession implements SqlSession {
         const result = await this.client.query({ text: `FETCH ${chunkRows} FROM ${cursor}`, rowMode: 'array' });
         if (result.rows.length === 0) break;
         const names = result.fields.map((f) => f.name);
-        yield { names, rows: (result.rows as unknown[][]).map((row) => row.map(plainValue)) };
+        yield { names, rows: result.rows as unknown[][] };
       }
       await this.client.query('COMMIT');
       open = false;
@@ -135,9 +182,4 @@ class PgSession implements SqlSession {
   async close(): Promise<void> {
     await this.client.end().catch(() => undefined);
   }
-}
-
-/** Timestamps and dates as epoch milliseconds: tensors have no date type (as for Parquet). */
-function plainValue(value: unknown): unknown {
-  return value instanceof Date ? value.getTime() : value;
 }
