@@ -2,7 +2,8 @@ import { stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { listInputFiles } from '../pipeline/readers/input-files.js';
 import { mergeStatisticsExactly } from '../validation/exact-statistics-merge.js';
-import { accumulateStatistics, writeStatistics } from '../validation/generate-statistics.js';
+import { isTableUrl } from '../pipeline/tables/table-url.js';
+import { accumulateStatistics, accumulateTableStatistics, writeStatistics, type GenerateOptions } from '../validation/generate-statistics.js';
 import { readStatisticsFile, STATISTICS_TYPE, toProtoJson } from '../validation/metadata-protos.js';
 import { readSketchFile, sketchPathFor } from '../validation/sketch-file.js';
 import { sliceWarning } from '../validation/slice-warning.js';
@@ -16,7 +17,9 @@ const STATS_FLAGS: readonly FlagSpec[] = [
     name: 'input',
     type: 'string',
     default: '',
-    help: 'input files, directories or globs, comma-separated: .csv, .tsv, .jsonl/.ndjson/.json, .parquet, .tfrecord[.gz] (tf.Example)',
+    help:
+      'input files, directories or globs, comma-separated: .csv, .tsv, .jsonl/.ndjson/.json, .parquet, .tfrecord[.gz] (tf.Example); ' +
+      'or one table: duckdb:///path.db?table=T|query=SQL, postgres://user@host:port/db?table=T|query=SQL (read by one thread)',
   },
   { name: 'output', type: 'string', default: '', help: 'where to write the statistics (DatasetFeatureStatisticsList JSON)' },
   { name: 'format', type: 'string', default: '', help: 'input format when the file name does not tell: csv, tsv, jsonl, parquet, tfrecord' },
@@ -43,7 +46,7 @@ const MERGE_FLAGS: readonly FlagSpec[] = [
   { name: 'help', type: 'bool', default: false, help: 'print this help and exit' },
 ];
 
-const USAGE = `Usage: millrace stats --input FILE|DIR|GLOB[,…] --output stats.json [--slice-by FEATURE] [--exclude-features F,P*]
+const USAGE = `Usage: millrace stats --input FILE|DIR|GLOB[,…]|TABLE_URL --output stats.json [--slice-by FEATURE] [--exclude-features F,P*]
        millrace stats merge a.json b.json … --output merged.json
 
 Computes TFDV statistics in one pass with bounded memory and writes them as DatasetFeatureStatisticsList JSON.
@@ -70,7 +73,10 @@ export async function statsCommand(argv: readonly string[]): Promise<number> {
       return 0;
     }
     if (positional.length > 0) throw new FlagError(`unexpected argument "${positional[0]}" (see --help)`);
-    const inputs = await expandInputs(splitList(str(flags, 'input')));
+    const input = str(flags, 'input');
+    // A table URL is one input even when its query holds commas.
+    const table = isTableUrl(input);
+    const inputs = table ? [input] : await expandInputs(splitList(input));
     if (inputs.length === 0) throw new FlagError('stats needs --input');
     const output = str(flags, 'output');
     if (output === '') throw new FlagError('stats needs --output');
@@ -82,7 +88,7 @@ export async function statsCommand(argv: readonly string[]): Promise<number> {
     if (unitRows < 1) throw new FlagError('--unit_rows must be at least 1');
     const excludeFeatures = splitList(str(flags, 'exclude_features'));
     const started = Date.now();
-    const accumulator = await accumulateStatistics(inputs, {
+    const options: GenerateOptions = {
       format: str(flags, 'format'),
       sliceBy: splitList(str(flags, 'slice_by')),
       maxSlices,
@@ -90,7 +96,8 @@ export async function statsCommand(argv: readonly string[]): Promise<number> {
       workers,
       unitRows,
       onProgress: (n) => process.stderr.write(`stats: ${n} examples read (${((Date.now() - started) / 1000).toFixed(1)} s)\n`),
-    });
+    };
+    const accumulator = table ? await accumulateTableStatistics(input, options) : await accumulateStatistics(inputs, options);
     const statistics = await writeStatistics(output, accumulator);
     const warning = sliceWarning(accumulator, excludedFeatures(excludeFeatures));
     if (warning !== undefined) process.stderr.write(`stats: warning: ${warning}\n`);

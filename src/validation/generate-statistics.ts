@@ -8,7 +8,8 @@ import { writeFile } from 'node:fs/promises';
 import { STATISTICS_TYPE, toProtoJson } from './metadata-protos.js';
 import { ParquetColumnSource } from './readers/parquet-column-batches.js';
 import { sketchPathFor, writeSketchFile } from './sketch-file.js';
-import { DEFAULT_MAX_SLICES, type StatisticsAccumulator } from './statistics-accumulator.js';
+import { readTableExamples } from './readers/table-examples.js';
+import { DEFAULT_MAX_SLICES, DEFAULT_SKETCH_SIZES, excludedFeatures, StatisticsAccumulator } from './statistics-accumulator.js';
 import { DEFAULT_UNIT_ROWS, planUnits } from './statistics-units.js';
 import { accumulateUnits } from './statistics-workers.js';
 import { DEFAULT_STATISTICS_OPTIONS, type StatisticsOptions } from './feature-statistics.js';
@@ -51,6 +52,26 @@ export async function accumulateStatistics(inputs: readonly string[], options: G
   } finally {
     if (source !== undefined) (await source).close();
   }
+}
+
+/**
+ * Statistics of a table input (duckdb:///…?table=|query=, postgres://…?table=|query=), read in chunks through
+ * one connection on this thread; `workers`, `unitRows` and `format` do not apply.
+ */
+export async function accumulateTableStatistics(input: string, options: GenerateOptions = {}): Promise<StatisticsAccumulator> {
+  const every = options.progressEvery ?? 500_000;
+  const accumulator = new StatisticsAccumulator(
+    options.sliceBy ?? [],
+    DEFAULT_SKETCH_SIZES,
+    options.maxSlices ?? DEFAULT_MAX_SLICES,
+    excludedFeatures(options.excludeFeatures ?? []),
+  );
+  let count = 0;
+  for await (const { example } of readTableExamples(input)) {
+    accumulator.add(example);
+    if (++count % every === 0) options.onProgress?.(count);
+  }
+  return accumulator;
 }
 
 export async function writeStatistics(
