@@ -98,6 +98,18 @@ describe('batching and monitoring configuration', () => {
     );
   });
 
+  it('names the flag and the path when the server is started with a file that does not exist', async () => {
+    repo = await TempModelRepository.create();
+    await repo.addVersion('m', 1, addConstantModel(1));
+    const models = { name: 'm', basePath: repo.basePath('m') };
+    await expect(startTestServer({ models, enableBatching: true, batchingParametersFile: 'nope.txt' })).rejects.toThrow(
+      '--batching_parameters_file: cannot read "nope.txt": no such file or directory',
+    );
+    await expect(startTestServer({ models, monitoringConfigFile: 'nope.txt' })).rejects.toThrow(
+      '--monitoring_config_file: cannot read "nope.txt": no such file or directory',
+    );
+  });
+
   it('names the flag and the path of a missing batching or monitoring file, and exits 2', () => {
     const model = ['--rest_api_port=0', '--port=0', '--model_base_path=examples/models/half_plus_two', '--log_level=error'];
     expect(cli(['serve', ...model, '--enable_batching', '--batching_parameters_file=nope.txt'])).toMatchObject({
