@@ -1,7 +1,8 @@
 /**
  * JSON text of instance values, as TF Serving's JSON reads them: non-finite numbers as the bare tokens NaN,
  * Infinity and -Infinity (JSON.stringify would write null), BigInt (Parquet INT64, big CSV integers) as exact
- * digits, bytes as {"b64": …}, dates as epoch milliseconds. Object members with no value are left out.
+ * digits, bytes as {"b64": …}, a Date as epoch milliseconds (readers give dates as ISO-8601 text, see
+ * readers/iso-dates.ts). Object members with no value are left out.
  */
 import { encodeBase64 } from '../tensor/base64.js';
 
