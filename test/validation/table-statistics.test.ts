@@ -178,8 +178,10 @@ describe('stats over a PostgreSQL table', () => {
         'CREATE TABLE t (id BIGINT, price DOUBLE PRECISION, flag BOOLEAN, name TEXT, day DATE, tags TEXT[], amount NUMERIC(6,2), wait INTERVAL)',
       );
       await client.query(`INSERT INTO t (id, price, flag, name, day, tags, amount) VALUES ${ROWS.map((r) => r.replace(/\[([^\]]*)\]/, 'ARRAY[$1]::text[]')).join(', ')}`);
-      await client.query('CREATE TABLE counts (n INT8[], r REAL)');
-      await client.query("INSERT INTO counts VALUES (ARRAY[1, 2]::int8[], 0.5), ('{}', 'NaN'), (NULL, 1.5)");
+      await client.query('CREATE TABLE counts (n INT8[], r REAL, at TIMESTAMP)');
+      await client.query(
+        "INSERT INTO counts VALUES (ARRAY[1, 2]::int8[], 0.5, '1970-01-01 00:00:01.500001'), ('{}', 'NaN', '1970-01-02 00:00:00'), (NULL, 1.5, NULL)",
+      );
     } finally {
       await client.end();
     }
@@ -195,7 +197,7 @@ describe('stats over a PostgreSQL table', () => {
     });
   });
 
-  it('reads ?table=: int8[] values (strings from the driver) as INT, NaN as a value, and refuses INTERVAL by name', async () => {
+  it('reads ?table=: int8[] values (strings from the driver) as INT, NaN as a value, timestamps as epoch ms, and refuses INTERVAL by name', async () => {
     await withTempDir(async (dir) => {
       const counts = await statsOf(`${server.url}?table=counts`, dir);
       expect(counts.datasets![0]!.num_examples).toBe(3);
@@ -206,6 +208,9 @@ describe('stats over a PostgreSQL table', () => {
       expect(presence(counts, 'r')).toEqual([3, 0, 3, 1, 1]);
       expect(feature(counts, 'r').num_stats).toMatchObject({ mean: 1, min: 0.5, max: 1.5 });
       expect(feature(counts, 'r').num_stats!.histograms![0]!.num_nan).toBe(1);
+      // Timestamps as epoch milliseconds (microseconds dropped), UTC.
+      expect(feature(counts, 'at').type).toBe('INT');
+      expect(feature(counts, 'at').num_stats).toMatchObject({ min: 1500, max: DAY, mean: (1500 + DAY) / 2 });
 
       expect(await statsCommand(['--input', `${server.url}?table=t`, '--output', join(dir, 'x.json')])).toBe(2);
       expect(stderr.join('')).toContain(`millrace: ${server.url}?table=t: column "wait" has type interval, which statistics do not read`);
