@@ -53,7 +53,8 @@ resolved, and every sink ignores a message id it already has, so a redelivery ne
 message that cannot be decoded or predicted (bad JSON, wrong shape) becomes a dead letter with its error;
 transient failures (model server unreachable or overloaded, sink errors) are retried with backoff until the
 message's attempts reach --max_attempts, then dead-lettered. Messages a dead worker left unacknowledged are
-taken over after --claim_idle_ms. SIGTERM or SIGINT stops reading, finishes the windows in flight, and exits 0.
+taken over after --claim_idle_ms. SIGTERM or SIGINT stops reading, finishes the windows in flight, and exits 0;
+a file or stdin source exits 0 by itself once every line is read and acknowledged.
 Logs are JSON lines on stderr. Sources: ${SOURCE_SCHEMES.join(', ')}. Sinks: ${SINK_SCHEMES.join(', ')}.
 
 Flags:

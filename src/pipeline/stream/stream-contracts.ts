@@ -9,7 +9,7 @@
 export interface StreamMessage {
   /**
    * Unique and stable within the source, the same on every redelivery: the Redis entry id, the JetStream stream
-   * sequence, `partition:offset` on Kafka, the line number of a file. Sinks deduplicate on it.
+   * sequence, `TOPIC:partition:offset` on Kafka, the line number on stdin (`ABSOLUTE_PATH:line` for a file). Sinks deduplicate on it.
    */
   readonly id: string;
   /** The body: one instance as JSON text (the same shapes a line of a JSON lines input may take). */
@@ -33,6 +33,11 @@ export interface StreamSource {
   ack(messages: readonly StreamMessage[]): Promise<void>;
   /** Stops reading; unacknowledged messages stay with the broker for redelivery. */
   close(): Promise<void>;
+  /**
+   * Sources with an end (a file, stdin): true once the input has ended and every message handed out has been
+   * acknowledged, so the worker can finish by itself. Absent on brokers, whose streams never end.
+   */
+  readonly exhausted?: boolean;
 }
 
 /** One prediction as a sink stores it. */

@@ -3,7 +3,8 @@
  * came within `windowMs` of a window's first message, whichever fills first), and hand each window to the
  * window processor, which predicts, writes and acknowledges it. At most `maxInFlight` windows are in flight,
  * and at most `readAhead` more messages are read ahead of them; beyond that nothing is read (backpressure: unread
- * messages wait in the broker, where other workers of the group can take them). `stop()` ends reading, sends
+ * messages wait in the broker, where other workers of the group can take them). A source with an end (a file,
+ * stdin) ends the loop once its input is read and acknowledged. `stop()` ends reading, sends
  * what was read on its way in windows, waits for every window to be written and acknowledged, and returns.
  */
 import { toServingError, type ServingError } from '../../errors/serving-error.js';
@@ -46,8 +47,8 @@ export interface StreamRunnerOptions {
 
 export interface StreamSummary extends StreamCounters {
   readonly elapsedMs: number;
-  /** Why the loop ended. */
-  readonly reason: 'stopped' | 'idle';
+  /** Why the loop ended: stopped, idle for idleExitMs, or the source's input ended and was all acknowledged. */
+  readonly reason: 'stopped' | 'idle' | 'exhausted';
 }
 
 export const DEFAULT_POLL_MS = 500;
@@ -63,6 +64,13 @@ export function defaultReadAhead(windowSize: number, maxInFlight: number): numbe
  */
 function splitUnlessTransient(splitOn: ((error: ServingError) => boolean) | undefined): (error: ServingError) => boolean {
   return (error) => !isTransient(error) && (splitOn?.(error) ?? true);
+}
+
+/** Whether a source with an end has handed out and seen acknowledged all of its input (acks in flight awaited). */
+async function sourceExhausted(source: StreamSource, context: WindowContext): Promise<boolean> {
+  if (source.exhausted === undefined) return false;
+  await context.ack.idle();
+  return source.exhausted;
 }
 
 export class StreamRunner {
@@ -175,7 +183,10 @@ export class StreamRunner {
           for (const message of got) buffered.push({ message, at: now });
         }
         if (got.length > 0 || buffered.length > 0 || this.inFlight.size > 0) lastActive = now;
-        else if (o.idleExitMs !== undefined && o.idleExitMs > 0 && now - lastActive >= o.idleExitMs) {
+        else if (await sourceExhausted(o.source, context)) {
+          reason = 'exhausted';
+          break;
+        } else if (o.idleExitMs !== undefined && o.idleExitMs > 0 && now - lastActive >= o.idleExitMs) {
           reason = 'idle';
           break;
         }

@@ -71,6 +71,24 @@ describe('millrace stream from lines', () => {
     ]);
   });
 
+  it('ends by itself once a file or stdin is read and every line acknowledged (no --idle_exit_ms)', async () => {
+    const file = join(repo.root, 'ends.jsonl');
+    await writeFile(file, '1\n2\nnot json\n4\n');
+    const db = join(repo.root, 'ends.db');
+    const fromFile = stream(['--source', file, '--sink', `duckdb://${db}?table=preds`, '--window_size', '2']);
+    expect(fromFile.status, fromFile.stderr).toBe(0);
+    const stopped = (stderr: string): Record<string, unknown> => JSON.parse(stderr.split('\n').find((l) => l.includes('"stream_stopped"'))!) as Record<string, unknown>;
+    expect(stopped(fromFile.stderr)).toMatchObject({ reason: 'exhausted', received: 4, predicted: 3, deadLettered: 1, acked: 4 });
+    expect(await query(db, 'SELECT message_id, prediction FROM preds ORDER BY message_id')).toEqual([
+      [`${file}:1`, '1.5'],
+      [`${file}:2`, '2.5'],
+      [`${file}:4`, '4.5'],
+    ]);
+    const fromStdin = stream(['--source', 'stdin', '--sink', `duckdb://${join(repo.root, 'ends-stdin.db')}?table=preds`], '7\n8\n');
+    expect(fromStdin.status, fromStdin.stderr).toBe(0);
+    expect(stopped(fromStdin.stderr)).toMatchObject({ reason: 'exhausted', received: 2, predicted: 2, acked: 2 });
+  });
+
   it('a missing file is a usage error naming it', () => {
     const missing = join(repo.root, 'nope.jsonl');
     expect(stream(['--source', missing, '--sink', 'stdout'])).toMatchObject({ status: 2, stderr: `millrace: cannot read ${missing}: no such file\n` });
