@@ -15,17 +15,20 @@ export function grpcStatusOf(err: unknown): ServerErrorResponse {
   return { name: 'ServingError', message: details, code: Code[error.code], details };
 }
 
+/** The call's cancellation, read when asked: grpc-js sets `cancelled` on the call object when the client cancels. */
+class CallCancellation {
+  constructor(private readonly call: { readonly cancelled: boolean }) {}
+
+  get aborted(): boolean {
+    return this.call.cancelled;
+  }
+}
+
 /** The client's deadline (absolute ms, if it set one) and a flag that turns true when the call is cancelled. */
-export function callOptionsOf(call: {
-  readonly cancelled: boolean;
-  getDeadline(): Deadline;
-  once(event: 'cancelled', listener: () => void): unknown;
-}): CallOptions {
-  // A plain flag rather than an AbortController, as the REST server does: cheaper per call.
-  const cancellation = { aborted: call.cancelled };
-  if (!cancellation.aborted) call.once('cancelled', () => (cancellation.aborted = true));
+export function callOptionsOf(call: { readonly cancelled: boolean; getDeadline(): Deadline }): CallOptions {
+  // A view of the call's own flag rather than an AbortController or a 'cancelled' listener: nothing to set up per call.
   const deadline = Number(call.getDeadline());
-  return { deadline: Number.isFinite(deadline) ? deadline : undefined, signal: cancellation };
+  return { deadline: Number.isFinite(deadline) ? deadline : undefined, signal: new CallCancellation(call) };
 }
 
 /** A unary handler from an async function; errors other than ServingErrors are logged, as the REST server does. */
