@@ -1,6 +1,7 @@
 // Group commit: calls of one turn go out together, calls made while one runs go out together next; a failure fails exactly the callers it carried.
 import { describe, expect, it } from 'vitest';
 import { GroupCommit } from '../../src/pipeline/stream/group-commit.js';
+import { sharedWriteLimit } from '../../src/pipeline/stream/stream-runner.js';
 
 describe('GroupCommit', () => {
   it('sends the calls of one turn together, and merges the calls made while it runs into the next one', async () => {
@@ -59,5 +60,32 @@ describe('GroupCommit', () => {
     const group = new GroupCommit<number>(async (items) => void calls.push([...items]), 2);
     await group.submit([1, 2, 3, 4, 5]);
     expect(calls).toEqual([[1, 2], [3, 4], [5]]);
+  });
+
+  it('takes whole calls up to maxItems, and resolves each caller when the shared call holding it is done', async () => {
+    const calls: number[][] = [];
+    const releases: Array<() => void> = [];
+    const group = new GroupCommit<number>(async (items) => {
+      calls.push([...items]);
+      await new Promise<void>((resolve) => releases.push(resolve));
+    }, 4);
+    const done: string[] = [];
+    const submissions = [group.submit([1, 2]).then(() => done.push('a')), group.submit([3, 4]).then(() => done.push('b')), group.submit([5]).then(() => done.push('c'))];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual([[1, 2, 3, 4]]);
+    releases[0]!();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(done).toEqual(['a', 'b']);
+    expect(calls).toEqual([[1, 2, 3, 4], [5]]);
+    releases[1]!();
+    await Promise.all(submissions);
+    expect(done).toEqual(['a', 'b', 'c']);
+  });
+
+  it('caps shared sink writes at half of the windows in flight, never below 256 records', () => {
+    expect(sharedWriteLimit(128, 4)).toBe(256);
+    expect(sharedWriteLimit(512, 8)).toBe(2048);
+    expect(sharedWriteLimit(16, 4)).toBe(256);
+    expect(sharedWriteLimit(1, 1)).toBe(256);
   });
 });
