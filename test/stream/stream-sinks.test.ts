@@ -191,6 +191,8 @@ describe('stdout sink', () => {
     let text = '';
     out.on('data', (d: Buffer) => (text += d.toString()));
     const sink = new StdoutSink(out, 3);
+    // Written in this process: the runner sends the windows in flight in one write.
+    expect(sink.inProcess).toBe(true);
     await writeTwice(sink);
     const lines = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toEqual([

@@ -16,6 +16,7 @@ export const DEFAULT_REMEMBER_IDS = 100_000;
 
 export class StdoutSink implements StreamSink {
   readonly display = 'stdout';
+  readonly inProcess = true;
   private readonly seen = new Set<string>();
   /** The remembered keys in the order they came, as a ring: the slot to reuse next holds the oldest. */
   private readonly ring: string[] = [];

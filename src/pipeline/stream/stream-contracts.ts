@@ -72,6 +72,12 @@ export interface StreamSink {
    * already stored is not stored again (upsert, dedup key or the broker's publish dedup).
    */
   write(records: readonly PredictionRecord[]): Promise<void>;
+  /**
+   * True when a write costs this process's own CPU (stdout) rather than a server's. The runner then sends the
+   * windows in flight in one write: splitting them so that writing overlaps prediction only pays when another
+   * process does the writing.
+   */
+  readonly inProcess?: boolean;
   /** Stores dead letters, idempotently by `messageId` like `write`. */
   writeDeadLetters(letters: readonly DeadLetter[]): Promise<void>;
   close(): Promise<void>;

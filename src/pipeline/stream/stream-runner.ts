@@ -70,7 +70,8 @@ function splitUnlessTransient(splitOn: ((error: ServingError) => boolean) | unde
  * Records per shared sink write: half of what the windows in flight hold, so that one half is written while the
  * other is predicted (see group-commit.ts), but never fewer than MIN_SHARED_WRITE: below that a write's fixed
  * cost outweighs what the overlap gains (bench/streams.md: window 128 gains about an eighth of its throughput,
- * window 16 with 4 windows in flight loses CPU).
+ * window 16 with 4 windows in flight loses CPU). Not for a sink that writes in this process (stdout), where
+ * nothing overlaps and smaller writes only cost more.
  */
 export function sharedWriteLimit(windowSize: number, maxInFlight: number): number {
   return Math.max(windowSize * Math.floor(maxInFlight / 2), MIN_SHARED_WRITE);
@@ -117,7 +118,7 @@ export class StreamRunner {
       source: o.source,
       sink: o.sink,
       deadLetters,
-      writeRecords: new GroupCommit((records) => o.sink.write(records), sharedWriteLimit(o.windowSize, o.maxInFlight)),
+      writeRecords: new GroupCommit((records) => o.sink.write(records), o.sink.inProcess === true ? undefined : sharedWriteLimit(o.windowSize, o.maxInFlight)),
       writeLetters: new GroupCommit((letters) => deadLetters.writeDeadLetters(letters)),
       ack: new GroupCommit((messages) => o.source.ack(messages)),
       decoder: o.decoder,
