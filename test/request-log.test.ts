@@ -1,6 +1,6 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { serveCommand } from '../src/cli/serve.js';
 import { statsCommand } from '../src/cli/stats.js';
 import { validateCommand } from '../src/cli/validate.js';
@@ -14,20 +14,10 @@ import { GrpcTestClient } from './support/grpc-client.js';
 import { TempModelRepository } from './support/model-repository.js';
 import { halfPlusTwoModel, identityModel } from './support/onnx-graphs.js';
 import { postJson, startTestServer } from './support/test-server.js';
+import { captureProcessOutput } from './support/process-output.js';
 
-let stderr: string[];
-
-beforeEach(() => {
-  stderr = [];
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+// Keeps the commands' progress lines out of the test output.
+captureProcessOutput();
 
 interface StatsJson {
   datasets: Array<{

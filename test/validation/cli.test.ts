@@ -1,25 +1,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { schemaCommand } from '../../src/cli/schema.js';
 import { statsCommand } from '../../src/cli/stats.js';
 import { validateCommand } from '../../src/cli/validate.js';
 import { withTempDir } from './support.js';
+import { captureProcessOutput } from '../support/process-output.js';
 
-let stderr: string[];
-
-beforeEach(() => {
-  stderr = [];
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const { stderr } = captureProcessOutput({ stdout: 'silence' });
 
 describe('millrace stats / schema infer / validate', () => {
   it('runs the TFDV loop end to end with exit codes 0, 1 and 2', async () => {

@@ -1,23 +1,12 @@
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { statsCommand } from '../../src/cli/stats.js';
 import { readStatisticsFile } from '../../src/validation/metadata-protos.js';
 import { withTempDir } from './support.js';
+import { captureProcessOutput } from '../support/process-output.js';
 
-let stderr: string[];
-
-beforeEach(() => {
-  stderr = [];
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const { stderr } = captureProcessOutput();
 
 const TFDV_STATS = new URL('../fixtures/tfdv/sequence-example-weighted.stats.pbtxt', import.meta.url).pathname;
 

@@ -3,26 +3,15 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statsCommand } from '../../src/cli/stats.js';
 import { readStatisticsFile } from '../../src/validation/metadata-protos.js';
 import type { DatasetFeatureStatisticsList } from '../../src/validation/statistics-types.js';
 import { startPostgres, type PostgresServer } from '../support/postgres-server.js';
 import { feature, withTempDir } from './support.js';
+import { captureProcessOutput } from '../support/process-output.js';
 
-let stderr: string[];
-
-beforeEach(() => {
-  stderr = [];
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const { stderr } = captureProcessOutput();
 
 /** Runs statements on a DuckDB file (shared with the command through DuckDB's instance cache). */
 async function duckdb(path: string, ...sql: string[]): Promise<void> {

@@ -4,12 +4,13 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { reportCommand } from '../../src/cli/report.js';
 import { schemaCommand } from '../../src/cli/schema.js';
 import { validateCommand } from '../../src/cli/validate.js';
 import { fromProtoJson, readSchemaFile, readStatisticsFile, SCHEMA_TYPE, schemaFromText, STATISTICS_TYPE, toProtoJson } from '../../src/validation/metadata-protos.js';
 import { withTempDir } from './support.js';
+import { captureProcessOutput } from '../support/process-output.js';
 
 const TFDV_STATS = new URL('../fixtures/tfdv/sequence-example-weighted.stats.pbtxt', import.meta.url).pathname;
 
@@ -41,20 +42,7 @@ feature {
 }
 `;
 
-let stderr: string[];
-
-beforeEach(() => {
-  stderr = [];
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const { stderr } = captureProcessOutput({ stdout: 'silence' });
 
 describe('statistics written by TFDV', () => {
   it('load with their weighted statistics, custom statistics and nested paths', async () => {

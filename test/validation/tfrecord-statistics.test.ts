@@ -1,12 +1,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { validateCommand } from '../../src/cli/validate.js';
 import { encodeTfRecord } from '../../src/pipeline/readers/tfrecord-records.js';
 import { encodeExample } from '../../src/tensor/example-proto.js';
 import type { Example } from '../../src/tensor/example.js';
 import { feature, statisticsOf, withTempDir } from './support.js';
+import { captureProcessOutput } from '../support/process-output.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -44,19 +45,8 @@ function tfRecordFile(records: readonly Uint8Array[]): Buffer {
   return Buffer.concat(records.map((r) => encodeTfRecord(r)));
 }
 
-let stderr: string[];
-
-beforeEach(() => {
-  stderr = [];
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+// Keeps the commands' progress lines out of the test output.
+captureProcessOutput();
 
 describe('statistics of TFRecord files of tf.Example', () => {
   it('gives value-count statistics of list features, computed by hand', async () => {

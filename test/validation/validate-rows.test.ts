@@ -1,24 +1,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { validateCommand } from '../../src/cli/validate.js';
 import { withTempDir } from './support.js';
+import { captureProcessOutput } from '../support/process-output.js';
 
-let stderr: string[];
-
-beforeEach(() => {
-  stderr = [];
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const { stderr } = captureProcessOutput({ stdout: 'silence' });
 
 const SCHEMA = `
 feature { name: "age" type: INT presence { min_fraction: 1 min_count: 1 } shape { dim { size: 1 } } int_domain { min: 0 max: 120 } }
