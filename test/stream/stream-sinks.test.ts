@@ -159,6 +159,18 @@ describe('Redis stream sink', () => {
     ]);
   });
 
+  it('keeps each record model version when one write holds several (the script takes one per call)', async () => {
+    const sink = await openStreamSink(`${redis.url}/versions`, { role: 'predictions' });
+    await sink.write([record('1-0', 1), { ...record('2-0', 2), modelVersion: 4 }, { ...record('3-0', 3), modelVersion: 4 }, { ...record('2-0', 2), modelVersion: 3 }, record('5-0', 5)]);
+    await sink.close();
+    expect((await streamEntries(client, 'versions')).map((e) => [e['message_id'], e['model_name'], e['model_version'], e['prediction_time_ms']])).toEqual([
+      ['1-0', 'weighted', '3', String(T0 + 8)],
+      ['2-0', 'weighted', '4', String(T0 + 9)],
+      ['3-0', 'weighted', '4', String(T0 + 10)],
+      ['5-0', 'weighted', '3', String(T0 + 12)],
+    ]);
+  });
+
   it('leaves no dedup key behind when the append fails, so the retry appends', async () => {
     await client.set('blocked', 'a string, not a stream');
     const sink = await openStreamSink(`${redis.url}/blocked`, { role: 'predictions' });
