@@ -17,7 +17,7 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'messages', default: '100000', help: 'messages each contender drains in its maximum-throughput run' },
   { name: 'window-sizes', default: '1,16,128', help: 'millrace stream --window_size values, one contender each' },
   { name: 'window-ms', default: '20', help: '--window_ms of the micro-batched contenders (window size above 1)' },
-  { name: 'max-in-flight', default: '4', help: 'millrace stream --max_in_flight' },
+  { name: 'max-in-flight', default: '0', help: 'millrace stream --max_in_flight (0: its default, ceil(512 / window size) from 4 to 32)' },
   { name: 'raw-count', default: '128', help: 'COUNT of each XREADGROUP of the raw loop' },
   { name: 'latency-seconds', default: '10', help: 'length of each half-rate (latency) run; 0 skips the latency runs' },
   { name: 'warmup-seconds', default: '3', help: 'unmeasured publishing at the same rate before each latency run' },
@@ -108,7 +108,7 @@ async function main(): Promise<number> {
       redisPort: server.port,
       bodiesFile,
       bodies,
-      maxInFlight: positiveInt(flags.get('max-in-flight')!, 'max-in-flight'),
+      maxInFlight: nonNegativeInt(flags.get('max-in-flight')!, 'max-in-flight'),
       rawCount: positiveInt(flags.get('raw-count')!, 'raw-count'),
       sink,
       workDir: work,
@@ -140,7 +140,7 @@ async function main(): Promise<number> {
       rows.push({ contender, max, latency });
     }
     const raw = rows.find((r) => r.contender.windowSize === undefined);
-    process.stdout.write(`\nRedis Streams, ${messages} messages per maximum run (median of ${repeat}), flights model (examples/models/flights, newest version), sink: ${sink === 'redis' ? 'a Redis stream on the same server' : 'JSON lines on stdout, into a file'}; max_in_flight ${context.maxInFlight}; load average now ${loadavg()[0]?.toFixed(2)}\n\n`);
+    process.stdout.write(`\nRedis Streams, ${messages} messages per maximum run (median of ${repeat}), flights model (examples/models/flights, newest version), sink: ${sink === 'redis' ? 'a Redis stream on the same server' : 'JSON lines on stdout, into a file'}; max_in_flight ${context.maxInFlight === 0 ? 'default (ceil(512 / window size), 4 to 32)' : context.maxInFlight}; load average now ${loadavg()[0]?.toFixed(2)}\n\n`);
     process.stdout.write(`${table(rows, raw)}\n\n`);
     let pass = true;
     for (const r of rows) {

@@ -8,7 +8,7 @@ import { isModelUrl, openRemoteModel, type JobModel } from '../pipeline/remote-m
 import { MessageDecoder, type MessageShaping } from '../pipeline/stream/message-decoder.js';
 import type { StreamSink, StreamSource } from '../pipeline/stream/stream-contracts.js';
 import { openStreamSink, openStreamSource, SINK_SCHEMES, SOURCE_SCHEMES } from '../pipeline/stream/stream-endpoints.js';
-import { StreamRunner } from '../pipeline/stream/stream-runner.js';
+import { StreamRunner, defaultMaxInFlight } from '../pipeline/stream/stream-runner.js';
 import { DEFAULT_SIGNATURE } from '../runtime/signature.js';
 import { bool, FlagError, flagsHelp, num, parseFlags, str, type FlagSpec, type FlagValues } from './flags.js';
 
@@ -24,7 +24,7 @@ const STREAM_FLAGS: readonly FlagSpec[] = [
   { name: 'remote_deadline_ms', type: 'int', default: 30000, help: 'server URL only: deadline of one model call, retries included' },
   { name: 'window_size', type: 'int', default: 1, help: 'messages per window (one model call and one sink write); 1 = per element' },
   { name: 'window_ms', type: 'int', default: 20, help: 'how long a window waits for more messages after its first; whichever of size and time fills first' },
-  { name: 'max_in_flight', type: 'int', default: 4, help: 'windows predicted or written at once; while full, nothing is read (backpressure)' },
+  { name: 'max_in_flight', type: 'int', default: 0, help: 'windows predicted or written at once; while full, nothing is read (backpressure); 0 = about 512 messages: ceil(512 / window_size), from 4 to 32' },
   { name: 'read_ahead', type: 'int', default: 0, help: 'messages read ahead of the windows in flight (at least window_size); 0 = window_size × max_in_flight, at least 128' },
   { name: 'max_attempts', type: 'int', default: 5, help: 'attempts of a message (deliveries included) before a transient failure makes it a dead letter' },
   { name: 'retry_backoff_ms', type: 'int', default: 100, help: 'wait before the first retry; doubles on each retry (with jitter)' },
@@ -186,14 +186,15 @@ function readSettings(flags: FlagValues): StreamSettings {
   atLeast('claim_idle_ms', 1);
   const retryBackoffMs = atLeast('retry_backoff_ms', 0);
   const retryMaxBackoffMs = atLeast('retry_max_backoff_ms', retryBackoffMs);
+  const windowSize = atLeast('window_size', 1);
   return {
     source: required('source'),
     sink: required('sink'),
     deadLetter: str(flags, 'dead_letter'),
     model,
-    windowSize: atLeast('window_size', 1),
+    windowSize,
     windowMs: atLeast('window_ms', 0),
-    maxInFlight: atLeast('max_in_flight', 1),
+    maxInFlight: atLeast('max_in_flight', 0) === 0 ? defaultMaxInFlight(windowSize) : num(flags, 'max_in_flight'),
     readAhead: atLeast('read_ahead', 0),
     maxAttempts: atLeast('max_attempts', 1),
     retryBackoffMs,
