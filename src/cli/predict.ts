@@ -9,11 +9,11 @@ import type { InstanceType, ShapingOptions } from '../pipeline/instance-shaper.j
 import { ProgressReporter } from '../pipeline/progress-reporter.js';
 import { outputDisplay } from '../pipeline/job-io.js';
 import { defaultWorkerCount, MAX_DEFAULT_WORKERS } from '../pipeline/job-workers.js';
-import { parseInputFormat } from '../pipeline/readers/input-format.js';
-import { parseTfRecordPayload, type TfRecordPayload } from '../pipeline/readers/tfrecord-payload.js';
-import { DEFAULT_MAX_RECORD_BYTES } from '../pipeline/readers/tfrecord-records.js';
+import { parseInputFormat } from '../readers/input-format.js';
+import { parseTfRecordPayload, type TfRecordPayload } from '../readers/tfrecord-payload.js';
+import { DEFAULT_MAX_RECORD_BYTES } from '../readers/tfrecord-records.js';
 import { loadRowValidation, parseValidationMode, type ValidationMode } from '../pipeline/row-validation.js';
-import { isTableUrl, parseTableUrl } from '../pipeline/tables/table-url.js';
+import { isTableUrl, parseTableUrl } from '../readers/table-url.js';
 import { DEFAULT_SIGNATURE, type Signature } from '../runtime/signature.js';
 import { bool, FlagError, flagsHelp, num, parseFlags, str, type FlagSpec, type FlagValues } from './flags.js';
 

@@ -1,6 +1,6 @@
 import { ServingError } from '../errors/serving-error.js';
 import type { InstanceType } from '../pipeline/instance-shaper.js';
-import { parseInputFormat } from '../pipeline/readers/input-format.js';
+import { parseInputFormat } from '../readers/input-format.js';
 import { openStreamPublisher, PUBLISH_SCHEMES } from '../pipeline/stream/stream-endpoints.js';
 import { simulateStream } from '../pipeline/stream/stream-simulator.js';
 import { bool, FlagError, flagsHelp, num, parseFlags, str, type FlagSpec, type FlagValues } from './flags.js';

@@ -1,8 +1,8 @@
 import { stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { listInputFiles } from '../pipeline/readers/input-files.js';
+import { listInputFiles } from '../readers/input-files.js';
 import { mergeStatisticsExactly } from '../validation/exact-statistics-merge.js';
-import { isTableUrl } from '../pipeline/tables/table-url.js';
+import { isTableUrl } from '../readers/table-url.js';
 import { accumulateStatistics, accumulateTableStatistics, writeStatistics, type GenerateOptions } from '../validation/generate-statistics.js';
 import { readStatisticsFile, STATISTICS_TYPE, toProtoJson } from '../validation/metadata-protos.js';
 import { readSketchFile, sketchPathFor } from '../validation/sketch-file.js';

@@ -1,6 +1,6 @@
 import { ServingError } from '../errors/serving-error.js';
 import { formatStreamStats, readStreamStats } from '../pipeline/stream/stream-stats.js';
-import { isTableUrl } from '../pipeline/tables/table-url.js';
+import { isTableUrl } from '../readers/table-url.js';
 import { bool, FlagError, flagsHelp, parseFlags, str, type FlagSpec } from './flags.js';
 
 const STREAM_STATS_FLAGS: readonly FlagSpec[] = [

@@ -12,7 +12,7 @@ import { ShardQueue, WorkerPool, type JobWorkerSpec, type WorkerModel } from './
 import type { JobProgress, ProgressListener } from './progress-reporter.js';
 import type { RowValidation } from './row-validation.js';
 import { ShardRunner, type JobRun, type RowCounts } from './shard-runner.js';
-import { isTableUrl } from './tables/table-url.js';
+import { isTableUrl } from '../readers/table-url.js';
 import { UnitReader } from './unit-reader.js';
 import { ownedShards, type OutputShard, type PlanOptions, type WorkPlan } from './work-plan.js';
 
@@ -20,7 +20,7 @@ export type { JobRun } from './shard-runner.js';
 
 export interface BatchJobOptions {
   readonly plan: Omit<PlanOptions, 'exclude'>;
-  /** A directory, or a table URL (see tables/table-url.ts). */
+  /** A directory, or a table URL (see readers/table-url.ts). */
   readonly output: string;
   readonly shaping: ShapingOptions;
   readonly run: JobRun;

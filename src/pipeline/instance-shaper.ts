@@ -8,7 +8,7 @@
  */
 import type { DType } from '../tensor/dtype.js';
 import { typeCell } from './csv-cell-typing.js';
-import type { FieldsRecord, InputRecord } from './input-record.js';
+import type { FieldsRecord, InputRecord } from '../readers/input-record.js';
 
 export type InstanceType = 'object' | 'array';
 

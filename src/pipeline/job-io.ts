@@ -6,8 +6,8 @@ import { ServingError } from '../errors/serving-error.js';
 import { FileOutput } from './file-output.js';
 import type { JobOutput } from './job-output.js';
 import type { JobMode } from './shard-files.js';
-import type { SqlSession } from './tables/sql-session.js';
-import { isTableUrl, parseTableUrl } from './tables/table-url.js';
+import type { SqlSession } from '../readers/sql-session.js';
+import { isTableUrl, parseTableUrl } from '../readers/table-url.js';
 import { dealShards, planWork, type PlanOptions, type WorkPlan } from './work-plan.js';
 
 export interface JobInput {
@@ -32,7 +32,7 @@ export async function openJobInput(options: InputOptions): Promise<JobInput> {
   }
   const url = parseTableUrl(plan.input);
   // The database clients load only for table jobs: they cost a file job's start-up time for nothing.
-  const { openSqlSession } = await import('./tables/sql-session.js');
+  const { openSqlSession } = await import('../readers/sql-session.js');
   const { planTableUnits } = await import('./tables/table-plan.js');
   const session = await openSqlSession(url, false);
   try {

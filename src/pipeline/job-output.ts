@@ -3,7 +3,7 @@
  * whole or not at all, and a rerun skips the shards a previous run committed.
  */
 import type { RowAnomaly } from '../validation/row-schema-check.js';
-import type { PositionKind } from './input-record.js';
+import type { PositionKind } from '../readers/input-record.js';
 import type { JobManifest } from './job-manifest.js';
 import type { OutputShard } from './work-plan.js';
 

@@ -18,9 +18,9 @@ import { runBatchJob } from './batch-job.js';
 import { JobModelCache, modelFootprint, type ModelFootprint } from './job-models.js';
 import type { InstanceType, ShapingOptions } from './instance-shaper.js';
 import { isInside, JobRoot } from './job-paths.js';
-import { parseInputFormat } from './readers/input-format.js';
+import { parseInputFormat } from '../readers/input-format.js';
 import type { JobProgress } from './progress-reporter.js';
-import { listInputFiles } from './readers/input-files.js';
+import { listInputFiles } from '../readers/input-files.js';
 
 export interface JobServiceOptions {
   /** `--job_root`: every path of a job resolves inside it. */

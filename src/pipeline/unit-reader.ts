@@ -4,14 +4,14 @@
  * out as unreadable records that name their position, so every input row is accounted for.
  */
 import { ServingError } from '../errors/serving-error.js';
-import type { InputRecord, ParquetUnit, TableUnit, TextUnit, TfRecordUnit, WorkUnit } from './input-record.js';
-import { fieldCountError, readCsvRecords } from './readers/csv-records.js';
-import { delimiterOf } from './readers/input-format.js';
-import { openParquetFile, parquetColumns, readParquetColumns, type ColumnValues, type ParquetFile } from './readers/parquet-rows.js';
-import { readTextLines } from './readers/text-lines.js';
-import { payloadRecord } from './readers/tfrecord-payload.js';
-import { readTfRecords } from './readers/tfrecord-records.js';
-import type { SqlSession } from './tables/sql-session.js';
+import type { InputRecord, ParquetUnit, TableUnit, TextUnit, TfRecordUnit, WorkUnit } from '../readers/input-record.js';
+import { fieldCountError, readCsvRecords } from '../readers/csv-records.js';
+import { delimiterOf } from '../readers/input-format.js';
+import { openParquetFile, parquetColumns, readParquetColumns, type ColumnValues, type ParquetFile } from '../readers/parquet-rows.js';
+import { readTextLines } from '../readers/text-lines.js';
+import { payloadRecord } from '../readers/tfrecord-payload.js';
+import { readTfRecords } from '../readers/tfrecord-records.js';
+import type { SqlSession } from '../readers/sql-session.js';
 
 /** Rows fetched from a table at a time. */
 const TABLE_CHUNK_ROWS = 1000;

@@ -7,15 +7,15 @@
  */
 import { stat } from 'node:fs/promises';
 import { ServingError } from '../errors/serving-error.js';
-import type { WorkUnit } from './input-record.js';
-import { readCsvHeader } from './readers/csv-records.js';
-import { listInputFiles } from './readers/input-files.js';
-import { delimiterOf, inputFormatOf, type InputFormat } from './readers/input-format.js';
-import { openParquetFile, parquetRowGroups } from './readers/parquet-rows.js';
-import { splitTextFile } from './readers/split-points.js';
-import type { TfRecordPayload } from './readers/tfrecord-payload.js';
-import { DEFAULT_MAX_RECORD_BYTES, detectTfRecordCompression } from './readers/tfrecord-records.js';
-import { splitTfRecordFile } from './readers/tfrecord-splits.js';
+import type { WorkUnit } from '../readers/input-record.js';
+import { readCsvHeader } from '../readers/csv-records.js';
+import { listInputFiles } from '../readers/input-files.js';
+import { delimiterOf, inputFormatOf, type InputFormat } from '../readers/input-format.js';
+import { openParquetFile, parquetRowGroups } from '../readers/parquet-rows.js';
+import { splitTextFile } from '../readers/split-points.js';
+import type { TfRecordPayload } from '../readers/tfrecord-payload.js';
+import { DEFAULT_MAX_RECORD_BYTES, detectTfRecordCompression } from '../readers/tfrecord-records.js';
+import { splitTfRecordFile } from '../readers/tfrecord-splits.js';
 import type { TableInput } from './tables/table-plan.js';
 
 export interface PlanOptions {

@@ -3,8 +3,8 @@
  * groups of at least `unitRows` rows. Each unit's statistics are computed alone and merged in input order, so the
  * result does not depend on how many threads took the units.
  */
-import type { InputFormat } from '../pipeline/readers/input-format.js';
-import type { RowRange } from '../pipeline/readers/parquet-rows.js';
+import type { InputFormat } from '../readers/input-format.js';
+import type { RowRange } from '../readers/parquet-rows.js';
 import { inputFormatOf, readExamples } from './readers/example-source.js';
 import type { ParquetColumnSource } from './readers/parquet-column-batches.js';
 import { DEFAULT_SKETCH_SIZES, excludedFeatures, StatisticsAccumulator } from './statistics-accumulator.js';

@@ -20,7 +20,7 @@ import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { ServingError } from '../../errors/serving-error.js';
-import { cannotRead } from '../readers/text-lines.js';
+import { cannotRead } from '../../readers/text-lines.js';
 import { TIMED_OUT, readyOrTimeout } from './ready-or-timeout.js';
 import { RedeliveryLedger, type LedgerEntry } from './redelivery-ledger.js';
 import type { StreamMessage, StreamSource } from './stream-contracts.js';

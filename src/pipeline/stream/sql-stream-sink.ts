@@ -12,8 +12,8 @@
  * so several workers need PostgreSQL.
  */
 import { ServingError } from '../../errors/serving-error.js';
-import { openSqlSession, type SqlParam, type SqlSession } from '../tables/sql-session.js';
-import { parseTableUrl, quoteName, type TableUrl } from '../tables/table-url.js';
+import { openSqlSession, type SqlParam, type SqlSession } from '../../readers/sql-session.js';
+import { parseTableUrl, quoteName, type TableUrl } from '../../readers/table-url.js';
 import type { DeadLetter, PredictionRecord, StreamSink } from './stream-contracts.js';
 import type { SinkRole } from './stream-endpoints.js';
 

@@ -5,8 +5,8 @@
  * engine does the arithmetic in the database, so the table's size does not matter here.
  */
 import { ServingError } from '../../errors/serving-error.js';
-import { openSqlSession, type SqlSession } from '../tables/sql-session.js';
-import { parseTableUrl, quoteName, type TableUrl } from '../tables/table-url.js';
+import { openSqlSession, type SqlSession } from '../../readers/sql-session.js';
+import { parseTableUrl, quoteName, type TableUrl } from '../../readers/table-url.js';
 
 export interface LatencySummary {
   readonly p50: number;

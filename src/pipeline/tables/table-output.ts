@@ -12,8 +12,8 @@ import { instanceJson } from '../instance-json.js';
 import type { JobManifest } from '../job-manifest.js';
 import type { ClaimedShards, ErrorRow, JobOutput, ResultRow, ShardSink } from '../job-output.js';
 import type { OutputShard } from '../work-plan.js';
-import { openSqlSession, type SqlParam, type SqlSession } from './sql-session.js';
-import { quoteName, type TableUrl } from './table-url.js';
+import { openSqlSession, type SqlParam, type SqlSession } from '../../readers/sql-session.js';
+import { quoteName, type TableUrl } from '../../readers/table-url.js';
 
 export interface TableOutputOptions {
   readonly hasKey: boolean;

@@ -6,9 +6,9 @@
  * single-shard job may read it.
  */
 import { ServingError } from '../../errors/serving-error.js';
-import type { TableUnit } from '../input-record.js';
-import type { SqlSession } from './sql-session.js';
-import { quoteName, type TableUrl } from './table-url.js';
+import type { TableUnit } from '../../readers/input-record.js';
+import type { SqlSession } from '../../readers/sql-session.js';
+import { quoteName, type TableUrl } from '../../readers/table-url.js';
 
 export interface TablePlanOptions {
   readonly recordsPerUnit: number;

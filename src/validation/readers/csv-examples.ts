@@ -3,7 +3,7 @@
  * value, every other cell is one value typed later by the widest type of its column (INT < FLOAT < STRING).
  */
 import { ServingError } from '../../errors/serving-error.js';
-import { fieldCountError, readCsvHeader, readCsvRecords } from '../../pipeline/readers/csv-records.js';
+import { fieldCountError, readCsvHeader, readCsvRecords } from '../../readers/csv-records.js';
 import type { FeatureValues } from '../example-values.js';
 import type { ExampleRecord } from './example-source.js';
 

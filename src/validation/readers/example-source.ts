@@ -1,8 +1,8 @@
 /**
  * Picks the reader for an input file by its extension (or an explicit format) and streams its examples.
  */
-import type { InputFormat } from '../../pipeline/readers/input-format.js';
-import type { RowRange } from '../../pipeline/readers/parquet-rows.js';
+import type { InputFormat } from '../../readers/input-format.js';
+import type { RowRange } from '../../readers/parquet-rows.js';
 import type { Example } from '../example-values.js';
 import { readCsvExamples } from './csv-examples.js';
 import { readJsonLinesExamples } from './jsonl-examples.js';
@@ -14,7 +14,7 @@ export interface ExampleRecord {
   readonly position: number;
 }
 
-export { INPUT_FORMATS, inputFormatOf, type InputFormat } from '../../pipeline/readers/input-format.js';
+export { INPUT_FORMATS, inputFormatOf, type InputFormat } from '../../readers/input-format.js';
 
 /** `range`: Parquet rows (whole row groups) to read; other formats are read whole. */
 export function readExamples(file: string, format: InputFormat, range?: RowRange): AsyncGenerator<ExampleRecord> {

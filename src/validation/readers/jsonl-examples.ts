@@ -5,7 +5,7 @@
  * `{"b64": "…"}` (TF Serving's JSON for bytes, as the request log writes them) is a bytes value.
  */
 import { ServingError } from '../../errors/serving-error.js';
-import { readTextLines } from '../../pipeline/readers/text-lines.js';
+import { readTextLines } from '../../readers/text-lines.js';
 import { BYTES_VALUE_PLACEHOLDER, type FeatureValues, type ValueKind } from '../example-values.js';
 import type { ExampleRecord } from './example-source.js';
 import { floatTextKeys } from './json-float-keys.js';

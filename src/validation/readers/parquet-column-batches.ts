@@ -10,7 +10,7 @@
 import { stat } from 'node:fs/promises';
 import duckdb from '@duckdb/node-bindings';
 import { ServingError } from '../../errors/serving-error.js';
-import type { RowRange } from '../../pipeline/readers/parquet-rows.js';
+import type { RowRange } from '../../readers/parquet-rows.js';
 import type { BatchColumn, ColumnBatch, NumberColumn, StringColumn } from '../column-batch.js';
 import { DuckDbStringDictionary } from './duckdb-string-dictionary.js';
 import { releaseNativeChunks } from './native-chunk-release.js';

@@ -1,9 +1,9 @@
 /**
- * Parquet examples, one row group at a time (see pipeline/readers/parquet-rows.ts). Values map as for JSON
+ * Parquet examples, one row group at a time (see readers/parquet-rows.ts). Values map as for JSON
  * lines, except that a column's Parquet type is fixed: FLOAT/DOUBLE/DECIMAL stay FLOAT even for integral values.
  * INT64 becomes a JS number (exact up to 2^53), timestamps epoch ms (INT).
  */
-import { openParquetFile, parquetColumns, parquetRowGroups, readParquetRows, type RowRange } from '../../pipeline/readers/parquet-rows.js';
+import { openParquetFile, parquetColumns, parquetRowGroups, readParquetRows, type RowRange } from '../../readers/parquet-rows.js';
 import type { FeatureValues } from '../example-values.js';
 import type { ExampleRecord } from './example-source.js';
 import { toFeatureValues } from './jsonl-examples.js';

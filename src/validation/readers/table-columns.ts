@@ -7,7 +7,7 @@
  * maps, geometric types) are refused with the column named, so the user can cast or leave it out.
  */
 import { ServingError } from '../../errors/serving-error.js';
-import type { SqlSession } from '../../pipeline/tables/sql-session.js';
+import type { SqlSession } from '../../readers/sql-session.js';
 
 export interface TableColumn {
   readonly name: string;

@@ -5,7 +5,7 @@
  * dates become numbers; binary values are read as UTF-8 text, as for Parquet.
  */
 import { ServingError } from '../../errors/serving-error.js';
-import { parseTableUrl, quoteName } from '../../pipeline/tables/table-url.js';
+import { parseTableUrl, quoteName } from '../../readers/table-url.js';
 import type { FeatureValues } from '../example-values.js';
 import type { ExampleRecord } from './example-source.js';
 import { tableColumns, type TableColumn } from './table-columns.js';
@@ -16,7 +16,7 @@ const CHUNK_ROWS = 2048;
 export async function* readTableExamples(input: string): AsyncGenerator<ExampleRecord> {
   const url = parseTableUrl(input);
   // The database clients load only for table inputs.
-  const { openSqlSession } = await import('../../pipeline/tables/sql-session.js');
+  const { openSqlSession } = await import('../../readers/sql-session.js');
   const session = await openSqlSession(url, false);
   try {
     const from = 'table' in url.source ? `${quoteName(url.source.table)} AS src` : `(${url.source.query}) AS src`;

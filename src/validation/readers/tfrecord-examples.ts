@@ -6,7 +6,7 @@
  * corrupt record or one that is not a tf.Example stops the statistics with a message naming the record.
  */
 import { ServingError } from '../../errors/serving-error.js';
-import { readTfRecords } from '../../pipeline/readers/tfrecord-records.js';
+import { readTfRecords } from '../../readers/tfrecord-records.js';
 import type { Feature } from '../../tensor/example.js';
 import { decodeExample } from '../../tensor/example-proto.js';
 import { BYTES_VALUE_PLACEHOLDER, type FeatureValues } from '../example-values.js';

@@ -4,7 +4,7 @@
  * that start at a record boundary (see split-points.ts). Empty lines are skipped; a malformed record becomes
  * one record with an `error` and reading goes on with the next one.
  */
-import { ServingError } from '../../errors/serving-error.js';
+import { ServingError } from '../errors/serving-error.js';
 import { WHOLE_FILE, type ByteRange } from './byte-range.js';
 import { CR, csvStep, FIELD_START, LF, QUOTE_IN_QUOTED, QUOTED, UNQUOTED, type CsvState } from './csv-grammar.js';
 import { openStream } from './text-lines.js';

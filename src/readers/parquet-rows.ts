@@ -6,7 +6,7 @@
  */
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import { ServingError } from '../../errors/serving-error.js';
+import { ServingError } from '../errors/serving-error.js';
 import { isoDate, isoTimestamp } from './iso-dates.js';
 
 export interface ParquetFile {

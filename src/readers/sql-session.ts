@@ -21,8 +21,8 @@ import {
   type JS,
 } from '@duckdb/node-api';
 import pg from 'pg';
-import { ServingError } from '../../errors/serving-error.js';
-import { isoDate, isoTimestamp } from '../readers/iso-dates.js';
+import { ServingError } from '../errors/serving-error.js';
+import { isoDate, isoTimestamp } from './iso-dates.js';
 import type { TableUrl } from './table-url.js';
 
 export type SqlParam = string | number | bigint | null;

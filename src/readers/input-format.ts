@@ -1,7 +1,7 @@
 /**
  * The file formats records can be read from, told by a file's extension or named explicitly (`--format`).
  */
-import { ServingError } from '../../errors/serving-error.js';
+import { ServingError } from '../errors/serving-error.js';
 
 export const INPUT_FORMATS = ['csv', 'tsv', 'jsonl', 'parquet', 'tfrecord'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];

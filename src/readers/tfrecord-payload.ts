@@ -5,12 +5,12 @@
  * - `tensor`: a serialized TensorProto holding one instance's value (a scalar or nested lists);
  * - `bytes`: the record as it is, sent as `{"b64": …}` to a model's one string input (Vertex AI's TFRecord rule).
  */
-import { ServingError } from '../../errors/serving-error.js';
-import { decodeExample } from '../../tensor/example-proto.js';
-import type { Feature } from '../../tensor/example.js';
-import { decodeTensorProto } from '../../tensor/tensor-proto.js';
-import { isStringData, type Tensor } from '../../tensor/tensor.js';
-import type { InputRecord } from '../input-record.js';
+import { ServingError } from '../errors/serving-error.js';
+import { decodeExample } from '../tensor/example-proto.js';
+import type { Feature } from '../tensor/example.js';
+import { decodeTensorProto } from '../tensor/tensor-proto.js';
+import { isStringData, type Tensor } from '../tensor/tensor.js';
+import type { InputRecord } from './input-record.js';
 
 export const TFRECORD_PAYLOADS = ['example', 'tensor', 'bytes'] as const;
 export type TfRecordPayload = (typeof TFRECORD_PAYLOADS)[number];

@@ -3,7 +3,7 @@
  * only) and `postgres://user@host:port/db?table=T|query=…` (`postgresql://` too). The password, if any, never
  * leaves this module except in the connection string: everything shown or recorded uses `display`.
  */
-import { ServingError } from '../../errors/serving-error.js';
+import { ServingError } from '../errors/serving-error.js';
 
 export type TableSource = { readonly table: string } | { readonly query: string };
 

@@ -4,7 +4,7 @@
  */
 import { createReadStream, type ReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { ServingError } from '../../errors/serving-error.js';
+import { ServingError } from '../errors/serving-error.js';
 import { streamRange, WHOLE_FILE, type ByteRange } from './byte-range.js';
 
 export interface TextLine {

@@ -1,8 +1,8 @@
-import type { ByteRange } from './readers/byte-range.js';
-import type { LineFormat } from './readers/input-format.js';
-import type { RowRange } from './readers/parquet-rows.js';
-import type { TfRecordPayload } from './readers/tfrecord-payload.js';
-import type { TfRecordCompression, TfRecordRange } from './readers/tfrecord-records.js';
+import type { ByteRange } from './byte-range.js';
+import type { LineFormat } from './input-format.js';
+import type { RowRange } from './parquet-rows.js';
+import type { TfRecordPayload } from './tfrecord-payload.js';
+import type { TfRecordCompression, TfRecordRange } from './tfrecord-records.js';
 
 /**
  * One record of the input, before it is shaped into an instance: a row of named fields (CSV, Parquet, a JSON

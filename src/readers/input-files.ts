@@ -6,7 +6,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { ServingError } from '../../errors/serving-error.js';
+import { ServingError } from '../errors/serving-error.js';
 
 const GLOB_CHARS = /[*?[]/;
 
