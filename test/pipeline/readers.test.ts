@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CsvRecordParser, readCsvRecords, type CsvRecord } from '../../src/pipeline/readers/csv-records.js';
-import { globRegExp, listInputFiles } from '../../src/pipeline/readers/input-files.js';
-import { splitTextFile } from '../../src/pipeline/readers/split-points.js';
-import { readTextLines } from '../../src/pipeline/readers/text-lines.js';
+import { CsvRecordParser, readCsvRecords, type CsvRecord } from '../../src/readers/csv-records.js';
+import { globRegExp, listInputFiles } from '../../src/readers/input-files.js';
+import { splitTextFile } from '../../src/readers/split-points.js';
+import { readTextLines } from '../../src/readers/text-lines.js';
 import { tempDir, writeText } from './support.js';
 
 function parse(text: string, chunkSize = text.length): CsvRecord[] {

@@ -4,7 +4,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OnnxElemType } from '../../src/runtime/onnx-model-proto.js';
-import { parseTableUrl } from '../../src/pipeline/tables/table-url.js';
+import { parseTableUrl } from '../../src/readers/table-url.js';
 import { identityModel } from '../support/onnx-graphs.js';
 import { startPostgres, type PostgresServer } from '../support/postgres-server.js';
 import { jsonLines, readOutputs, runJob, tempDir, weightedSumModel, writeModel } from './support.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
 import { validateCommand } from '../../src/cli/validate.js';
-import { encodeTfRecord } from '../../src/pipeline/readers/tfrecord-records.js';
+import { encodeTfRecord } from '../../src/readers/tfrecord-records.js';
 import { encodeExample } from '../../src/tensor/example-proto.js';
 import type { Example } from '../../src/tensor/example.js';
 import { feature, statisticsOf, withTempDir } from './support.js';
