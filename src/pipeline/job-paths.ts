@@ -2,11 +2,16 @@
  * Paths of on-demand jobs, which come from HTTP callers: every one must stay inside the job root. A value is
  * refused (naming its parameter) when it is percent-encoded (HTTP decoding already happened once, so what is
  * left would be decoded by nobody, or by the wrong layer), holds a `..` segment, is absolute outside the root,
- * or reaches outside through a symbolic link. Paths are taken relative to the root.
+ * or reaches outside through a symbolic link. Paths are taken relative to the root. A job's paths are plain
+ * paths: `,` `*` `?` `[` are refused because the batch job reads its input as a comma-separated list of globs,
+ * which would let a name such as `in/x,/etc/passwd` reach files the checks never saw.
  */
 import { lstat, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ServingError } from '../errors/serving-error.js';
+
+/** What the batch job's input spec reads as a list separator or a glob (see readers/input-files.ts). */
+export const LIST_OR_GLOB_CHARS = /[,*?[]/;
 
 export class JobRoot {
   private constructor(
@@ -20,7 +25,10 @@ export class JobRoot {
     const absolute = resolve(dir);
     const info = await stat(absolute).catch(() => undefined);
     if (info?.isDirectory() !== true) throw new ServingError('INVALID_ARGUMENT', `--job_root ${absolute} is not a directory`);
-    return new JobRoot(absolute, await realpath(absolute));
+    const real = await realpath(absolute);
+    const listOrGlob = LIST_OR_GLOB_CHARS.exec(real);
+    if (listOrGlob !== null) throw new ServingError('INVALID_ARGUMENT', `--job_root ${real} has "${listOrGlob[0]}" in its path, which jobs cannot read as a plain path`);
+    return new JobRoot(absolute, real);
   }
 
   /** The real path `value` (parameter `name`) names inside the root; it need not exist yet. */
@@ -31,6 +39,8 @@ export class JobRoot {
     const encoded = /%[0-9a-f]{2}/i.exec(value);
     if (encoded !== null) throw refuse(`must not be percent-encoded (found "${encoded[0]}"); give the path as it is, relative to the job root`);
     if (value.split(/[\\/]/).includes('..')) throw refuse('must not contain ".." segments; paths are relative to the job root');
+    const listOrGlob = LIST_OR_GLOB_CHARS.exec(value);
+    if (listOrGlob !== null) throw refuse(`must not contain "${listOrGlob[0]}": a job's paths are plain paths, not lists or globs`);
     if (isAbsolute(value) && !isInside(resolve(value), this.dir) && !isInside(resolve(value), this.real)) {
       throw refuse('is an absolute path outside the job root; give it relative to the job root');
     }

@@ -17,7 +17,7 @@ import { DEFAULT_SIGNATURE } from '../runtime/signature.js';
 import { runBatchJob } from './batch-job.js';
 import { JobModelCache, modelFootprint, type ModelFootprint } from './job-models.js';
 import type { InstanceType, ShapingOptions } from './instance-shaper.js';
-import { isInside, JobRoot } from './job-paths.js';
+import { isInside, JobRoot, LIST_OR_GLOB_CHARS } from './job-paths.js';
 import { parseInputFormat } from '../readers/input-format.js';
 import type { JobProgress } from './progress-reporter.js';
 import { listInputFiles } from '../readers/input-files.js';
@@ -136,7 +136,6 @@ export class JobService {
     if (this.closed) throw new ServingError('UNAVAILABLE', 'the job service is shutting down');
     const batchSize = request.batchSize ?? DEFAULT_BATCH_SIZE;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ServingError('INVALID_ARGUMENT', `parameter "batch_size" must be a positive integer, got ${batchSize}`);
-    if (/[,*?[]/.test(request.input)) throw new ServingError('INVALID_ARGUMENT', 'parameter "input" must name one file or directory (no globs or lists)');
     const shaping = shapingOf(request);
     const paths = {
       model: await this.root.resolve('model', request.model),
@@ -277,6 +276,11 @@ export class JobService {
     const files = [];
     for (const path of paths) {
       await this.root.check(path, 'input file');
+      // Each file is handed to the batch job as its input spec, which would split or expand these characters.
+      const listOrGlob = LIST_OR_GLOB_CHARS.exec(path);
+      if (listOrGlob !== null) {
+        throw new ServingError('INVALID_ARGUMENT', `input file ${this.root.relative(path)} has "${listOrGlob[0]}" in its path, which a job cannot read as a plain path; rename it`);
+      }
       files.push({ path, relative: info.isDirectory() ? relative(input, path) : basename(path) });
     }
     return files;

@@ -103,6 +103,9 @@ describe('on-demand batch jobs', () => {
       ['input=escape/x.jsonl&model=models/sum&output=o', 'parameter "input" leads outside the job root through a symbolic link'],
       ['input=in&model=models/sum&output=escape/new/dir', 'parameter "output" leads outside the job root through a symbolic link'],
       ['input=in&model=models/sum', 'parameter "output" is required'],
+      ['input=in&model=models/sum&output=x,/tmp', 'parameter "output" must not contain ",": a job\'s paths are plain paths, not lists or globs'],
+      ['input=in/*&model=models/sum&output=o', 'parameter "input" must not contain "*": a job\'s paths are plain paths, not lists or globs'],
+      ['input=in/a/one.jsonl,/etc/passwd&model=models/sum&output=o', 'parameter "input" must not contain ",": a job\'s paths are plain paths, not lists or globs'],
     ];
     for (const [query, message] of cases) {
       const r = await http(`${server.url}/v1/jobs?${query}`, { method: 'POST' });
@@ -123,6 +126,16 @@ describe('on-demand batch jobs', () => {
     expect(await finished(server, body.id)).toMatchObject({
       state: 'failed',
       error: { code: 'INVALID_ARGUMENT', message: 'input file linked/zz.jsonl leads outside the job root through a symbolic link' },
+    });
+  });
+
+  it('fails a job whose input directory holds a file with a list or glob character in its name, reading nothing else', async () => {
+    await writeText(join(root, 'commas', 'x,', 'etc', 'a.jsonl'), '{"a":1,"b":1}\n');
+    const { body } = await submit(server, { model: 'models/sum', input: 'commas', output: 'commas-out' });
+    expect(await finished(server, body.id)).toMatchObject({
+      state: 'failed',
+      error: { code: 'INVALID_ARGUMENT', message: 'input file commas/x,/etc/a.jsonl has "," in its path, which a job cannot read as a plain path; rename it' },
+      progress: { rows_read: 0 },
     });
   });
 
