@@ -143,6 +143,7 @@ export class JobService {
       output: await this.root.resolve('output', request.output),
     };
     this.checkApart(paths);
+    this.checkApartFromActiveJobs(paths);
     // A model that cannot be read fails the job (saying why) rather than the request.
     const footprint = await modelFootprint(paths.model, this.root).catch(() => undefined);
     const job: Job = {
@@ -299,6 +300,30 @@ export class JobService {
     if (isInside(input, output)) throw refuse(`parameter "input" (${show(input)}) is inside the output (${show(output)}); give the output a directory that does not hold the input`);
     if (isInside(output, model)) throw refuse(`parameter "output" (${show(output)}) is inside the model directory (${show(model)}); give the output a directory outside it`);
     if (isInside(model, output)) throw refuse(`parameter "model" (${show(model)}) is inside the output (${show(output)}); give the output a directory that does not hold the model`);
+  }
+
+  /**
+   * Nor may it overlap what a queued or running job reads or writes: two jobs writing one directory would
+   * discard each other's unfinished shards, and a job reading another's output would read it half written.
+   * FAILED_PRECONDITION naming the other job; it can be submitted again once that job has finished.
+   */
+  private checkApartFromActiveJobs(paths: Job['paths']): void {
+    const overlaps = (a: string, b: string): boolean => isInside(a, b) || isInside(b, a);
+    for (const other of this.jobs.values()) {
+      if (other.state !== 'queued' && other.state !== 'running') continue;
+      const clash =
+        overlaps(paths.output, other.paths.output) ? ['output', paths.output, 'output', other.paths.output]
+        : overlaps(paths.output, other.paths.input) ? ['output', paths.output, 'input', other.paths.input]
+        : isInside(paths.output, other.paths.model) || isInside(other.paths.model, paths.output) ? ['output', paths.output, 'model', other.paths.model]
+        : overlaps(paths.input, other.paths.output) ? ['input', paths.input, 'output', other.paths.output]
+        : undefined;
+      if (clash === undefined) continue;
+      const [mine, minePath, theirs, theirPath] = clash as [string, string, string, string];
+      throw new ServingError(
+        'FAILED_PRECONDITION',
+        `parameter "${mine}" (${this.root.relative(minePath)}) overlaps the ${theirs} of job ${other.id} (${this.root.relative(theirPath)}), which is ${other.state}; submit it again once that job has finished, or choose another path`,
+      );
+    }
   }
 
   /** A job that ran to its end yet has failed rows is failed, as `millrace predict` exits 1 for it. */

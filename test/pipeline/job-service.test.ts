@@ -181,6 +181,41 @@ describe('on-demand batch jobs', () => {
     }
   });
 
+  it('refuses a job whose paths overlap what a queued or running job reads or writes, naming that job', async () => {
+    const rows = Array.from({ length: 20_000 }, (_, i) => `{"a":${i},"b":1}`);
+    await writeText(join(root, 'big2', 'rows.jsonl'), `${rows.join('\n')}\n`);
+    const estimate = estimateJobBytes(modelBytes, 1);
+    const small = await start({ memoryBudgetBytes: Math.floor(estimate * 1.5), maxConcurrentJobs: 2 });
+    try {
+      const running = await submit(small, { model: 'models/sum', input: 'big2', output: 'busy/out', batch_size: '1' });
+      const queued = await submit(small, { model: 'models/sum', input: 'big2', output: 'later', batch_size: '1' });
+      expect([running.body.state, queued.body.state]).toEqual(['running', 'queued']);
+      const cases: Array<[Record<string, string>, string]> = [
+        [{ input: 'in', output: 'busy/out' }, `parameter "output" (busy/out) overlaps the output of job ${running.body.id} (busy/out), which is running`],
+        [{ input: 'in', output: 'busy' }, `parameter "output" (busy) overlaps the output of job ${running.body.id} (busy/out), which is running`],
+        [{ input: 'in', output: 'big2/results' }, `parameter "output" (big2/results) overlaps the input of job ${running.body.id} (big2), which is running`],
+        [{ input: 'busy/out', output: 'elsewhere' }, `parameter "input" (busy/out) overlaps the output of job ${running.body.id} (busy/out), which is running`],
+        [{ input: 'in', output: 'later/x' }, `parameter "output" (later/x) overlaps the output of job ${queued.body.id} (later), which is queued`],
+      ];
+      for (const [params, message] of cases) {
+        const r = await submit(small, { model: 'models/sum', ...params });
+        expect({ params, status: r.status, error: r.body.error }).toEqual({
+          params,
+          status: 400,
+          error: `${message}; submit it again once that job has finished, or choose another path`,
+        });
+      }
+      const done = await Promise.all([finished(small, running.body.id), finished(small, queued.body.id)]);
+      expect(done.map((d) => d.state)).toEqual(['succeeded', 'succeeded']);
+      // Once they have finished, the same paths are free again.
+      const again = await submit(small, { model: 'models/sum', input: 'in/a/one.jsonl', output: 'busy', batch_size: '1' });
+      expect(again.status).toBe(202);
+      expect((await finished(small, again.body.id)).state).toBe('succeeded');
+    } finally {
+      await small.close();
+    }
+  });
+
   it('refuses unknown parameters with 400, naming them, in the query and in the body', async () => {
     const r = await http(`${server.url}/v1/jobs?model=models/sum&input=in&output=o&keyfield=id&bogus=1`, { method: 'POST' });
     expect({ status: r.status, body: JSON.parse(r.text) }).toEqual({
