@@ -139,13 +139,21 @@ class PgSession implements SqlSession {
   private constructor(private readonly client: pg.Client) {}
 
   static async open(url: TableUrl): Promise<PgSession> {
-    // UTC, so timestamptz text needs no offset arithmetic (see pgTimestampIso).
-    const client = new pg.Client({ connectionString: url.target, types: PG_TYPES, options: '-c TimeZone=UTC' });
+    const client = new pg.Client({ connectionString: url.target, types: PG_TYPES });
     client.on('error', () => undefined);
     try {
       await client.connect();
     } catch (err) {
       throw new ServingError('FAILED_PRECONDITION', `${url.display}: cannot connect to PostgreSQL: ${(err as Error).message}`);
+    }
+    // UTC, so timestamptz text needs no offset arithmetic (see pgTimestampIso). A SET after connecting rather
+    // than a startup option: poolers such as PgBouncer refuse unknown startup options, and an `options` in the
+    // URL would override it.
+    try {
+      await client.query("SET TIME ZONE 'UTC'");
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw new ServingError('FAILED_PRECONDITION', `${url.display}: cannot set the session's time zone to UTC: ${(err as Error).message}`);
     }
     return new PgSession(client);
   }

@@ -161,9 +161,15 @@ describe('PostgreSQL', () => {
       'DROP TABLE IF EXISTS pdays',
       'CREATE TABLE pdays (id INTEGER, day DATE, at TIMESTAMP, at_tz TIMESTAMPTZ)',
       "INSERT INTO pdays VALUES (1, '2024-03-01', '2024-03-01 12:34:56.789012', '2024-03-01 12:00:00+02'), (2, '1969-12-31', '1969-12-31 23:59:59.5', NULL)",
+      // New sessions start in another time zone: the reader must still give UTC.
+      "ALTER ROLE CURRENT_USER SET timezone TO 'Asia/Tokyo'",
     );
     const output = join(dir.path, 'out');
-    expect(await runJob({ input: `${server.url}?table=pdays`, output, shaping: { keyField: 'id' } })).toMatchObject({ rows: 2, failed: 0 });
+    try {
+      expect(await runJob({ input: `${server.url}?table=pdays`, output, shaping: { keyField: 'id' } })).toMatchObject({ rows: 2, failed: 0 });
+    } finally {
+      await postgres('ALTER ROLE CURRENT_USER RESET timezone');
+    }
     expect((await readOutputs(output))['export.instances-00000-of-00001']).toBe(
       '{"id":1,"day":"2024-03-01","at":"2024-03-01T12:34:56.789012Z","at_tz":"2024-03-01T10:00:00.000000Z"}\n' +
         '{"id":2,"day":"1969-12-31","at":"1969-12-31T23:59:59.500000Z"}\n',
