@@ -167,6 +167,7 @@ describe('stats over a PostgreSQL table', () => {
         'CREATE TABLE t (id BIGINT, price DOUBLE PRECISION, flag BOOLEAN, name TEXT, day DATE, tags TEXT[], amount NUMERIC(6,2), wait INTERVAL)',
       );
       await client.query(`INSERT INTO t (id, price, flag, name, day, tags, amount) VALUES ${ROWS.map((r) => r.replace(/\[([^\]]*)\]/, 'ARRAY[$1]::text[]')).join(', ')}`);
+      await client.query("CREATE TABLE ends (d DATE); INSERT INTO ends VALUES ('-infinity'), ('1970-01-02'), ('infinity')");
       await client.query('CREATE TABLE counts (n INT8[], r REAL, at TIMESTAMP)');
       await client.query(
         "INSERT INTO counts VALUES (ARRAY[1, 2]::int8[], 0.5, '1970-01-01 00:00:01.500001'), ('{}', 'NaN', '1970-01-02 00:00:00'), (NULL, 1.5, NULL)",
@@ -203,6 +204,14 @@ describe('stats over a PostgreSQL table', () => {
 
       expect(await statsCommand(['--input', `${server.url}?table=t`, '--output', join(dir, 'x.json')])).toBe(2);
       expect(stderr.join('')).toContain(`millrace: ${server.url}?table=t: column "wait" has type interval, which statistics do not read`);
+    });
+  });
+
+  it('reads infinite dates (PostgreSQL writes them "infinity" and "-infinity") as infinite values, not NaN', async () => {
+    await withTempDir(async (dir) => {
+      const ends = await statsOf(`${server.url}?table=ends`, dir);
+      expect(feature(ends, 'd').type).toBe('INT');
+      expect(feature(ends, 'd').num_stats).toMatchObject({ min: -Infinity, max: Infinity, median: DAY });
     });
   });
 });

@@ -65,7 +65,10 @@ function numberOf(item: unknown, column: TableColumn, display: string, position:
   if (typeof item === 'string' && item.trim() !== '' && !Number.isNaN(Number(item))) return Number(item);
   const time = typeof item === 'string' ? dateTextMillis(item) : undefined;
   if (time !== undefined) return time;
-  if (typeof item === 'string' && /^(nan|[+-]?infinity)$/i.test(item)) return Number(item.replace(/^nan$/i, 'NaN'));
+  // PostgreSQL and DuckDB spell these in lower case ("infinity", "-infinity" dates too), which Number() does not read.
+  if (typeof item === 'string' && /^nan$/i.test(item)) return Number.NaN;
+  const infinity = typeof item === 'string' ? /^([+-]?)infinity$/i.exec(item) : null;
+  if (infinity !== null) return infinity[1] === '-' ? -Infinity : Infinity;
   throw new ServingError('INVALID_ARGUMENT', `${display} row ${position}: column "${column.name}" (${column.declared}) holds ${JSON.stringify(String(item))}, not a number`);
 }
 
