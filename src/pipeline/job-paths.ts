@@ -93,7 +93,9 @@ export function relativePathsIn(text: string, ...dirs: readonly string[]): strin
   // The longer first, so a directory inside another is not cut short.
   for (const dir of [...new Set(dirs)].sort((a, b) => b.length - a.length)) {
     out = out.split(`${dir}${sep}`).join('');
-    out = out.replace(new RegExp(`${escapeRegExp(dir)}(?![^\\s"'),;:])`, 'g'), '.');
+    // The directory itself: where its name ends (end of text, a space, a quote, punctuation, or a full stop that
+    // ends a sentence), not where it only begins a longer name such as `/jobs.old`.
+    out = out.replace(new RegExp(`${escapeRegExp(dir)}(?=$|[\\s"'),;:]|\\.(?:\\s|$))`, 'g'), '.');
   }
   return out;
 }
