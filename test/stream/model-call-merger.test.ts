@@ -53,6 +53,24 @@ describe('ModelCallMerger', () => {
     expect(outcomes).toEqual([[{ prediction: '1.0' }], [{ prediction: '11.0' }]]);
   });
 
+  it('caps a merged call at maxRows rows of whole requests, and sends a request asked alone by itself', async () => {
+    batchSizes = [];
+    const merger = new ModelCallMerger(target, true, 4);
+    const outcomes = await Promise.all([
+      merger.predict(texts(0, 2), undefined),
+      merger.predict(texts(10, 2), undefined),
+      merger.predict(texts(20, 3), undefined),
+      merger.predict(texts(30, 5), undefined),
+      merger.predict(texts(40, 1), undefined, true),
+    ]);
+    // The lone request goes at once; then [2 + 2], [3], [5 (larger than maxRows, alone)].
+    expect(batchSizes).toEqual([1, 4, 3, 5]);
+    expect(outcomes.map((o) => o.length)).toEqual([2, 2, 3, 5, 1]);
+    expect(outcomes[2]).toEqual([{ prediction: '41.0' }, { prediction: '43.0' }, { prediction: '45.0' }]);
+    expect(outcomes[4]).toEqual([{ prediction: '81.0' }]);
+    expect(() => new ModelCallMerger(target, true, 0)).toThrow('maxRows must be a positive integer, got 0');
+  });
+
   it('fails only the bad row of a merged call', async () => {
     const merger = new ModelCallMerger(target, true);
     const [good, bad] = await Promise.all([merger.predict(texts(0, 2), undefined), merger.predict(['{"a":"x","b":1}'], undefined)]);

@@ -6,6 +6,10 @@
  * for another, since the merged call starts at the end of the turn in which the first of them asked. A failing
  * merged call is split as any batch is (see batch-predict.ts), so one bad row still fails only itself.
  *
+ * A merged call holds at most `maxRows` rows (whole requests; a larger single request goes alone), so a model
+ * server's size limits see calls of a bounded size. A retried window asks alone: a transient failure of a merged
+ * call (a full queue, a deadline) is then not repeated at the same size.
+ *
  * Per-element mode (window size 1) does not merge: each message is its own model call, as it says.
  */
 import { toServingError } from '../../errors/serving-error.js';
@@ -25,11 +29,15 @@ export class ModelCallMerger {
     private readonly target: PredictionTarget,
     /** False: every request is a call of its own. */
     private readonly merge: boolean,
-  ) {}
+    /** The most rows in one merged call. */
+    private readonly maxRows = 1024,
+  ) {
+    if (!(Number.isInteger(maxRows) && maxRows >= 1)) throw new RangeError(`maxRows must be a positive integer, got ${maxRows}`);
+  }
 
-  /** One outcome per instance, in order; never rejects (a failure is each row's outcome). */
-  predict(instances: readonly string[], values: readonly unknown[] | undefined): Promise<RowOutcome[]> {
-    if (!this.merge) return callModel(this.target, instances, values);
+  /** One outcome per instance, in order; never rejects (a failure is each row's outcome). `alone`: not merged. */
+  predict(instances: readonly string[], values: readonly unknown[] | undefined, alone = false): Promise<RowOutcome[]> {
+    if (!this.merge || alone) return callModel(this.target, instances, values);
     return new Promise((resolve) => {
       this.queued.push({ instances, values, resolve });
       if (this.queued.length === 1) setImmediate(() => void this.flush());
@@ -37,8 +45,25 @@ export class ModelCallMerger {
   }
 
   private async flush(): Promise<void> {
-    const requests = this.queued;
+    const queued = this.queued;
     this.queued = [];
+    // Whole requests in order, each group up to maxRows; the groups' calls run at once.
+    const groups: Request[][] = [];
+    let rows = 0;
+    for (const request of queued) {
+      const last = groups.at(-1);
+      if (last !== undefined && rows + request.instances.length <= this.maxRows) {
+        last.push(request);
+        rows += request.instances.length;
+      } else {
+        groups.push([request]);
+        rows = request.instances.length;
+      }
+    }
+    await Promise.all(groups.map((group) => this.callMerged(group)));
+  }
+
+  private async callMerged(requests: readonly Request[]): Promise<void> {
     if (requests.length === 1) {
       const only = requests[0]!;
       only.resolve(await callModel(this.target, only.instances, only.values));

@@ -53,6 +53,9 @@ export interface StreamSummary extends StreamCounters {
 
 export const DEFAULT_POLL_MS = 500;
 
+/** Rows in one merged model call at most (a window larger than this still goes whole). */
+const MAX_MERGED_ROWS = 1024;
+
 /**
  * Windows in flight when --max_in_flight is not given: about 512 messages in flight keep the model and the sink
  * busy while the next windows are read (bench/streams.md: window 16 went from 0.28x to 0.52x the raw loop with
@@ -131,7 +134,7 @@ export class StreamRunner {
       writeLetters: new GroupCommit((letters) => deadLetters.writeDeadLetters(letters)),
       ack: new GroupCommit((messages) => o.source.ack(messages)),
       decoder: o.decoder,
-      modelCalls: new ModelCallMerger(target, o.windowSize > 1),
+      modelCalls: new ModelCallMerger(target, o.windowSize > 1, Math.max(o.windowSize, MAX_MERGED_ROWS)),
       model: { ...o.model, target },
       maxAttempts: o.maxAttempts,
       backoff: o.backoff ?? DEFAULT_BACKOFF,

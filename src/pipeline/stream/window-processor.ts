@@ -102,7 +102,7 @@ export async function processWindow(context: WindowContext, messages: readonly S
   for (;;) {
     const again: Pending[] = [];
     if (pending.length > 0) {
-      const outcomes = await predict(context.modelCalls, pending);
+      const outcomes = await predict(context.modelCalls, pending, retry > 0);
       const predictionTimeMs = Date.now();
       pending.forEach((item, i) => {
         const outcome = outcomes[i]!;
@@ -149,11 +149,13 @@ export async function processWindow(context: WindowContext, messages: readonly S
   context.metrics?.windowLatency.observe((performance.now() - openedAt) / 1000);
 }
 
-function predict(modelCalls: ModelCallMerger, items: readonly Pending[]): Promise<RowOutcome[]> {
+/** `retried`: this window's call is a retry, which goes alone (see model-call-merger.ts). */
+function predict(modelCalls: ModelCallMerger, items: readonly Pending[], retried: boolean): Promise<RowOutcome[]> {
   const exact = items.every((i) => i.value !== NO_VALUE);
   return modelCalls.predict(
     items.map((i) => i.instance),
     exact ? items.map((i) => i.value) : undefined,
+    retried,
   );
 }
 
