@@ -2,7 +2,8 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { ServingError } from '../errors/serving-error.js';
-import { accumulateStatistics } from '../validation/generate-statistics.js';
+import { isTableUrl } from '../readers/table-url.js';
+import { accumulateStatistics, accumulateTableStatistics } from '../validation/generate-statistics.js';
 import { DEFAULT_STATISTICS_OPTIONS } from '../validation/feature-statistics.js';
 import { invalidRowLines, invalidRows } from '../validation/invalid-rows.js';
 import { ANOMALIES_TYPE, readSchemaFile, readStatisticsFile, toProtoJson } from '../validation/metadata-protos.js';
@@ -21,7 +22,8 @@ const VALIDATE_FLAGS: readonly FlagSpec[] = [
     name: 'input',
     type: 'string',
     default: '',
-    help: 'data files, directories or globs, comma-separated (.csv, .tsv, .jsonl, .parquet, .tfrecord): validated, and their rows checked with --rows',
+    help:
+      'data files, directories or globs, comma-separated (.csv, .tsv, .jsonl, .parquet, .tfrecord), or one table (duckdb:///path.db?table=T|query=SQL, postgres://…?table=T|query=SQL): validated, and their rows checked with --rows',
   },
   { name: 'format', type: 'string', default: '', help: 'input format when the file name does not tell: csv, tsv, jsonl, parquet, tfrecord' },
   { name: 'rows', type: 'string', default: '', help: 'write the rows of --input that break the schema here as JSON lines ("-" for stdout)' },
@@ -61,7 +63,9 @@ export async function validateCommand(argv: readonly string[]): Promise<number> 
     if (positional.length > 0) throw new FlagError(`unexpected argument "${positional[0]}" (see --help)`);
     const statsFile = str(flags, 'stats');
     const schemaFile = str(flags, 'schema');
-    const inputs = await expandInputs(splitList(str(flags, 'input')));
+    // A table URL is one input even when its query holds commas.
+    const table = isTableUrl(str(flags, 'input'));
+    const inputs = table ? [str(flags, 'input')] : await expandInputs(splitList(str(flags, 'input')));
     const rowsFile = str(flags, 'rows');
     if (statsFile === '' && inputs.length === 0) throw new FlagError('validate needs --stats or --input');
     if (schemaFile === '') throw new FlagError('validate needs --schema');
@@ -74,7 +78,9 @@ export async function validateCommand(argv: readonly string[]): Promise<number> 
     const statistics: DatasetFeatureStatisticsList =
       statsFile !== ''
         ? await readStatisticsFile(statsFile)
-        : (await accumulateStatistics(inputs, { format: str(flags, 'format') })).toStatistics(DEFAULT_STATISTICS_OPTIONS);
+        : (table ? await accumulateTableStatistics(inputs[0]!, {}) : await accumulateStatistics(inputs, { format: str(flags, 'format') })).toStatistics(
+            DEFAULT_STATISTICS_OPTIONS,
+          );
     const schema = await readSchemaFile(schemaFile);
     const anomalies = validateStatistics({
       statistics,

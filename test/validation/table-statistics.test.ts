@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { schemaCommand } from '../../src/cli/schema.js';
 import { statsCommand } from '../../src/cli/stats.js';
+import { validateCommand } from '../../src/cli/validate.js';
 import { readStatisticsFile } from '../../src/validation/metadata-protos.js';
 import type { DatasetFeatureStatisticsList } from '../../src/validation/statistics-types.js';
 import { startPostgres, type PostgresServer } from '../support/postgres-server.js';
@@ -136,6 +138,24 @@ describe('stats over a DuckDB table', () => {
       );
       expect(await statsCommand(['--input', `duckdb://${join(dir, 'none.db')}?table=t`, '--output', join(dir, 'x.json')])).toBe(2);
       expect(stderr.join('')).toContain(`no such DuckDB file ${join(dir, 'none.db')}`);
+    });
+  });
+
+  it('validates a table and lists the rows that break the schema (validate --input --rows)', async () => {
+    await withTempDir(async (dir) => {
+      const db = join(dir, 'w.db');
+      await duckdb(db, 'CREATE TABLE t (id BIGINT, name VARCHAR)', "INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'a'), (4, 'c')");
+      const at = (name: string) => join(dir, name);
+      expect(await statsCommand(['--input', `duckdb://${db}?query=SELECT id, name FROM t WHERE name = 'a'`, '--output', at('a.json')])).toBe(0);
+      expect(await schemaCommand(['infer', '--stats', at('a.json'), '--output', at('schema.pbtxt')])).toBe(0);
+      const table = `duckdb://${db}?table=t`;
+      expect(await validateCommand(['--input', table, '--schema', at('schema.pbtxt'), '--output', at('anomalies.json'), '--rows', at('rows.jsonl')])).toBe(1);
+      const rows = (await readFile(at('rows.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(rows.map((r) => [r.file, r.row, r.feature, r.type])).toEqual([
+        [table, 2, 'name', 'ENUM_TYPE_UNEXPECTED_STRING_VALUES'],
+        [table, 4, 'name', 'ENUM_TYPE_UNEXPECTED_STRING_VALUES'],
+      ]);
+      expect(stderr.join('')).toContain(`validate: 2 row(s) break the schema, 2 anomalies → ${at('rows.jsonl')}\n`);
     });
   });
 
