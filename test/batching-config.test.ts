@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TempModelRepository } from './support/model-repository.js';
+import { prometheusSample } from './support/prometheus-sample.js';
 import { addConstantModel } from './support/onnx-graphs.js';
 import { http, postJson, startTestServer } from './support/test-server.js';
 
@@ -16,12 +17,6 @@ function cli(args: string[]): { status: number | null; stdout: string; stderr: s
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` first (npm test does)`);
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** The value of the first Prometheus sample of `name` whose labels include `labels`; 0 when there is none. */
-function sample(text: string, name: string, labels: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
 describe('batching and monitoring configuration', () => {
@@ -65,10 +60,10 @@ describe('batching and monitoring configuration', () => {
     const metrics = (await http(`${url}/monitoring/prometheus/metrics`)).text;
     // Both requests of `own` ran as one batch of 9, under the server-wide pool name; `plain` never went through the batcher.
     const own = 'thread_pool_name="shared_pool",model_name="own",model_version="1"';
-    expect(sample(metrics, ':tensorflow:serving:batching_session:processed_batch_size_count', own)).toBe(1);
-    expect(sample(metrics, ':tensorflow:serving:batching_session:processed_batch_size_sum', own)).toBe(9);
-    expect(sample(metrics, ':tensorflow:serving:batching_session:wrapped_run_count', 'model_name="plain"')).toBe(0);
-    expect(sample(metrics, ':tensorflow:serving:request_count', 'model_name="plain",status="OK"')).toBe(1);
+    expect(prometheusSample(metrics, ':tensorflow:serving:batching_session:processed_batch_size_count', own)).toBe(1);
+    expect(prometheusSample(metrics, ':tensorflow:serving:batching_session:processed_batch_size_sum', own)).toBe(9);
+    expect(prometheusSample(metrics, ':tensorflow:serving:batching_session:wrapped_run_count', 'model_name="plain"')).toBe(0);
+    expect(prometheusSample(metrics, ':tensorflow:serving:request_count', 'model_name="plain",status="OK"')).toBe(1);
     const stats = JSON.parse((await http(`${url}/v1/stats`)).text);
     expect(stats.batching).toMatchObject({ enabled: true, per_model_batching_parameters: true });
   });

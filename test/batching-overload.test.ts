@@ -2,6 +2,7 @@ import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TempModelRepository } from './support/model-repository.js';
 import { mlpModel } from './support/onnx-graphs.js';
+import { prometheusSample } from './support/prometheus-sample.js';
 import { http, postJson, startTestServer } from './support/test-server.js';
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;
@@ -101,10 +102,7 @@ describe('batching under overload', () => {
     const after = await postJson(url, body);
     expect([after.status, (JSON.parse(after.text) as { predictions: number[][] }).predictions.length]).toEqual([200, 1]);
     const metrics = (await http(`${server.url}/monitoring/prometheus/metrics`)).text;
-    const count = (status: string): number => {
-      const line = metrics.split('\n').find((l) => l.startsWith(`:tensorflow:serving:request_count{model_name="m",status="${status}",entrypoint="REST"}`));
-      return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
-    };
+    const count = (status: string): number => prometheusSample(metrics, ':tensorflow:serving:request_count', `model_name="m",status="${status}",entrypoint="REST"`);
     // +2: the status GET and the predict afterwards.
     expect([count('OK'), count('UNAVAILABLE'), count('DEADLINE_EXCEEDED')]).toEqual([(byStatus.get(200) ?? 0) + 2, byStatus.get(503) ?? 0, byStatus.get(504) ?? 0]);
   }, 20_000);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INFERENCE_PROTO_FILE } from '../src/api/v2/grpc-inference-service.js';
 import { freePort } from './support/free-port.js';
 import { TempModelRepository } from './support/model-repository.js';
+import { prometheusSample } from './support/prometheus-sample.js';
 import { addConstantModel } from './support/onnx-graphs.js';
 import { http, startTestServer } from './support/test-server.js';
 
@@ -14,12 +15,6 @@ type Message = Record<string, unknown>;
 const PROTOS = fileURLToPath(new URL('../protos/', import.meta.url));
 /** Batches wait up to 300 ms for company, longer than the deadlines and cancellations below. */
 const BATCH_TIMEOUT_MS = 300;
-
-/** The value of the first Prometheus sample of `name` whose labels include `labels`; 0 when there is none. */
-function sample(text: string, name: string, labels: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
-}
 
 function serviceClient(address: string, file: string, includeDirs: string[], path: string[]): grpc.Client {
   const definition = protoLoader.loadSync(file, { keepCase: true, longs: String, enums: String, defaults: false, oneofs: false, includeDirs });
@@ -94,8 +89,8 @@ describe('dynamic batching over gRPC', () => {
     const answers = await Promise.all(calls);
     answers.forEach((a, i) => expect((a['outputs'] as { y: { float_val: number[] } }).y.float_val).toEqual([i + 1, i + 1.5]));
     const text = await metrics();
-    expect(sample(text, ':tensorflow:serving:batching_session:processed_batch_size_count', 'model_name="merged"')).toBe(1);
-    expect(sample(text, ':tensorflow:serving:batching_session:processed_batch_size_sum', 'model_name="merged"')).toBe(24);
+    expect(prometheusSample(text, ':tensorflow:serving:batching_session:processed_batch_size_count', 'model_name="merged"')).toBe(1);
+    expect(prometheusSample(text, ':tensorflow:serving:batching_session:processed_batch_size_sum', 'model_name="merged"')).toBe(24);
   });
 
   it('answers DEADLINE_EXCEEDED to a Predict whose deadline passes in the queue, and never runs it', async () => {
@@ -108,9 +103,9 @@ describe('dynamic batching over gRPC', () => {
     // Past the batch timeout: the batch would have run by now had the task stayed queued.
     await new Promise((r) => setTimeout(r, BATCH_TIMEOUT_MS + 100));
     const text = await metrics();
-    expect(sample(text, ':tensorflow:serving:request_count', 'model_name="deadline",status="DEADLINE_EXCEEDED",entrypoint="GRPC"')).toBe(1);
-    expect(sample(text, ':tensorflow:serving:batching_session:wrapped_run_count', 'model_name="deadline"')).toBe(0);
-    expect(sample(text, ':tensorflow:serving:runtime_latency_count', 'model_name="deadline"')).toBe(0);
+    expect(prometheusSample(text, ':tensorflow:serving:request_count', 'model_name="deadline",status="DEADLINE_EXCEEDED",entrypoint="GRPC"')).toBe(1);
+    expect(prometheusSample(text, ':tensorflow:serving:batching_session:wrapped_run_count', 'model_name="deadline"')).toBe(0);
+    expect(prometheusSample(text, ':tensorflow:serving:runtime_latency_count', 'model_name="deadline"')).toBe(0);
   });
 
   it('drops a cancelled Predict before it runs', async () => {
@@ -120,9 +115,9 @@ describe('dynamic batching over gRPC', () => {
     expect(await statusOf(result)).toEqual(['CANCELLED', 'Cancelled on client']);
     await new Promise((r) => setTimeout(r, BATCH_TIMEOUT_MS + 100));
     const text = await metrics();
-    expect(sample(text, ':tensorflow:serving:request_count', 'model_name="cancelled",status="CANCELLED",entrypoint="GRPC"')).toBe(1);
-    expect(sample(text, ':tensorflow:serving:batching_session:wrapped_run_count', 'model_name="cancelled"')).toBe(0);
-    expect(sample(text, ':tensorflow:serving:runtime_latency_count', 'model_name="cancelled"')).toBe(0);
+    expect(prometheusSample(text, ':tensorflow:serving:request_count', 'model_name="cancelled",status="CANCELLED",entrypoint="GRPC"')).toBe(1);
+    expect(prometheusSample(text, ':tensorflow:serving:batching_session:wrapped_run_count', 'model_name="cancelled"')).toBe(0);
+    expect(prometheusSample(text, ':tensorflow:serving:runtime_latency_count', 'model_name="cancelled"')).toBe(0);
   });
 
   it('runs concurrent Open Inference Protocol ModelInfer calls through the batcher', async () => {
@@ -136,10 +131,10 @@ describe('dynamic batching over gRPC', () => {
       expect([(a['outputs'] as Array<{ name: string }>)[0]?.name, raw.readFloatLE(0), raw.length]).toEqual(['y', i + 1, 4]);
     });
     const text = await metrics();
-    const batches = sample(text, ':tensorflow:serving:batching_session:processed_batch_size_count', 'model_name="v2"');
-    const rows = sample(text, ':tensorflow:serving:batching_session:processed_batch_size_sum', 'model_name="v2"');
+    const batches = prometheusSample(text, ':tensorflow:serving:batching_session:processed_batch_size_count', 'model_name="v2"');
+    const rows = prometheusSample(text, ':tensorflow:serving:batching_session:processed_batch_size_sum', 'model_name="v2"');
     expect(rows).toBe(16);
-    expect(sample(text, ':tensorflow:serving:batching_session:wrapped_run_count', 'model_name="v2"')).toBe(16);
+    expect(prometheusSample(text, ':tensorflow:serving:batching_session:wrapped_run_count', 'model_name="v2"')).toBe(16);
     // All 16 arrive within the batch timeout: one batch, mean batch size 16.
     expect(batches).toBe(1);
   });

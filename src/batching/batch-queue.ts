@@ -23,9 +23,8 @@ export type BatchRun = (inputs: ReadonlyMap<string, Tensor>) => Promise<Map<stri
 export class BatchQueue {
   /** Every queued batch, oldest first. */
   private readonly batches: Batch[] = [];
-  /** The batches still taking tasks, oldest first: at most one per shape. */
+  /** The batches still taking tasks, oldest first: at most one per shape. The rest of `batches` are closed. */
   private readonly open: Batch[] = [];
-  private closedCount = 0;
   private readonly inputMemory = new BatchInputMemory();
   /** Largest batch run: max_execution_batch_size with splitting, else max_batch_size. */
   private readonly batchLimit: number;
@@ -79,7 +78,7 @@ export class BatchQueue {
   /** When the next batch may run: now (0), at a time (ms, performance clock), or never (no batch). */
   readyAt(): number | undefined {
     if (this.batches.length === 0) return undefined;
-    if (this.closedCount > 0) return 0;
+    if (this.batches.length > this.open.length) return 0;
     // Only open batches are queued; the oldest times out first.
     return (this.open[0] as Batch).openedAt + this.params.batchTimeoutMicros / 1000;
   }
@@ -156,7 +155,6 @@ export class BatchQueue {
   private close(batch: Batch): void {
     if (batch.closed) return;
     batch.closed = true;
-    this.closedCount++;
     this.open.splice(this.open.indexOf(batch), 1);
   }
 
@@ -164,8 +162,7 @@ export class BatchQueue {
   private remove(index: number): void {
     const batch = this.batches[index] as Batch;
     this.batches.splice(index, 1);
-    if (batch.closed) this.closedCount--;
-    else this.open.splice(this.open.indexOf(batch), 1);
+    if (!batch.closed) this.open.splice(this.open.indexOf(batch), 1);
   }
 
   /** The oldest batch that is closed (full, or overtaken by a batch of its shape) or whose timeout passed. */
