@@ -7,7 +7,7 @@ import type { InstanceType } from '../pipeline/instance-shaper.js';
 import { isModelUrl, openRemoteModel, type JobModel } from '../pipeline/remote-model.js';
 import { MessageDecoder, type MessageShaping } from '../pipeline/stream/message-decoder.js';
 import type { StreamSink, StreamSource } from '../pipeline/stream/stream-contracts.js';
-import { openStreamSink, openStreamSource, SINK_SCHEMES, SOURCE_SCHEMES } from '../pipeline/stream/stream-endpoints.js';
+import { linkSinksToSource, openStreamSink, openStreamSource, SINK_SCHEMES, SOURCE_SCHEMES } from '../pipeline/stream/stream-endpoints.js';
 import { StreamRunner, defaultMaxInFlight } from '../pipeline/stream/stream-runner.js';
 import { DEFAULT_SIGNATURE } from '../runtime/signature.js';
 import { bool, FlagError, flagsHelp, num, parseFlags, str, type FlagSpec, type FlagValues } from './flags.js';
@@ -91,6 +91,7 @@ export async function streamCommand(argv: readonly string[]): Promise<number> {
     }
     const source: StreamSource = await openStreamSource(settings.source, { claimIdleMs: num(flags, 'claim_idle_ms'), logger });
     cleanup.push(() => source.close());
+    linkSinksToSource(source, [sink, deadLetters]);
     const metrics = new StreamMetrics();
     let metricsServer: MetricsHttpServer | undefined;
     if (settings.metricsPort > 0) {

@@ -13,7 +13,7 @@ import { freePort } from '../support/free-port.js';
 import { startPostgres, type PostgresServer } from '../support/postgres-server.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
-import { instances, pendingCount, pgRows, publish, tempDir, writeWeightedSumModel } from './support.js';
+import { instances, pendingCount, pgRows, publish, streamEntries, tempDir, writeWeightedSumModel } from './support.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'dist/cli/main.js');
@@ -143,6 +143,51 @@ describe('acceptance', () => {
     const predicted = workers.map((w) => Number(events(w.stderr(), 'stream_stopped')[0]!['predicted']));
     expect(predicted.every((n) => n > 0)).toBe(true);
     expect(predicted.reduce((a, b) => a + b, 0)).toBe(12_000);
+  });
+});
+
+/** Exactly one entry per published message in a Redis stream sink, each with its right prediction. */
+async function expectExactlyOnceInStream(sink: Redis, stream: string, ids: readonly string[]): Promise<void> {
+  const entries = await streamEntries(sink, stream);
+  expect(entries.length).toBe(ids.length);
+  expect(new Set(entries.map((e) => e['message_id']))).toEqual(new Set(ids));
+  const wrong = entries.filter((e) => Number(e['prediction']) !== 2 * (JSON.parse(e['instance']!) as { a: number }).a + 1);
+  expect(wrong).toEqual([]);
+}
+
+// The same acceptance tests with a Redis stream sink, in both of its ways: on the source's own server and
+// database it appends and acknowledges in one script; in another database it keeps dedup hashes and the
+// worker acknowledges after the write.
+describe.each([
+  { way: 'appending and acknowledging in one script (sink on the source server)', db: '', acknowledges: true },
+  { way: 'with dedup hashes (sink in another database)', db: '?db=1', acknowledges: false },
+])('acceptance, Redis stream sink $way', ({ db, acknowledges }) => {
+  const sinkIn = (name: string): string => `${redis.url}/${name}${db}`;
+  let sink: Redis;
+  beforeAll(() => {
+    sink = db === '' ? client : redis.client(1);
+  });
+  afterAll(() => {
+    if (sink !== client) sink.disconnect();
+  });
+  const redisWorker = (stream: string, out: string, extra: readonly string[] = []): string[] =>
+    workerArgs(stream, 'unused', extra).map((a) => (a === `${postgres.url}?table=unused` ? sinkIn(out) : a));
+
+  it('20k messages, the worker killed with SIGKILL mid-stream and started again: every message has exactly one entry', async () => {
+    const [stream, out] = [`accept-r${db.length}`, `accept-r${db.length}:out`];
+    const ids = await publish(client, stream, instances(20_000));
+    const first = cli(redisWorker(stream, out));
+    await waitFor(async () => (await sink.xlen(out)) >= 4000 || first.child.exitCode !== null, 60_000);
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBe('SIGKILL');
+    expect(await sink.xlen(out)).toBeLessThan(20_000);
+    expect(await pendingCount(client, stream, 'workers')).toBeGreaterThan(0);
+    expect(events(first.stderr(), 'redis_sink_acknowledges_source').length).toBe(acknowledges ? 1 : 0);
+    const second = cli(redisWorker(stream, out));
+    await waitFor(async () => (await sink.xlen(out)) === 20_000 && (await pendingCount(client, stream, 'workers')) === 0, 60_000);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    await expectExactlyOnceInStream(sink, out, ids);
   });
 });
 

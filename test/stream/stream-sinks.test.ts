@@ -5,11 +5,12 @@ import { PassThrough } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeadLetter, PredictionRecord, StreamSink } from '../../src/pipeline/stream/stream-contracts.js';
-import { openStreamSink, openStreamSource, SINK_SCHEMES } from '../../src/pipeline/stream/stream-endpoints.js';
+import type { Logger } from '../../src/logging/logger.js';
+import { linkSinksToSource, openStreamSink, openStreamSource, SINK_SCHEMES } from '../../src/pipeline/stream/stream-endpoints.js';
 import { StdoutSink } from '../../src/pipeline/stream/stdout-sink.js';
 import { startPostgres, type PostgresServer } from '../support/postgres-server.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
-import { duckRows, pgRows, streamEntries, tempDir } from './support.js';
+import { duckRows, pendingCount, pgRows, publish, streamEntries, tempDir } from './support.js';
 
 let postgres: PostgresServer;
 let redis: RedisServer;
@@ -180,6 +181,62 @@ describe('Redis stream sink', () => {
     await sink.write([record('1-0', 1)]);
     await sink.close();
     expect((await streamEntries(client, 'blocked')).map((e) => e['message_id'])).toEqual(['1-0']);
+  });
+
+  it('on its source server, appends and acknowledges in one script: a message acknowledged already is skipped, by name', async () => {
+    const ids = await publish(client, 'acked-src', ['{"a":0}', '{"a":1}', '{"a":2}', '{"a":3}']);
+    const source = await openStreamSource(`${redis.url}/acked-src?group=g&consumer=c`, { claimIdleMs: 60_000 });
+    expect((await source.receive(10, 0)).map((m) => m.id)).toEqual(ids);
+    const logged: Array<[string, Record<string, unknown> | undefined]> = [];
+    const logger: Logger = { log: (_level, event, fields) => logged.push([event, fields]) };
+    const sink = await openStreamSink(`${redis.url}/acked`, { role: 'predictions', logger });
+    expect(sink.acknowledgesSource).toBe(false);
+    linkSinksToSource(source, [sink]);
+    expect(sink.acknowledgesSource).toBe(true);
+    // As if another worker had taken message 1 over and stored it.
+    await client.xack('acked-src', 'g', ids[1]!);
+    await sink.write([record(ids[0]!, 0), record(ids[1]!, 1), record(ids[2]!, 2), record(ids[0]!, 0)]);
+    expect((await streamEntries(client, 'acked')).map((e) => [e['message_id'], e['instance'], e['prediction'], e['model_version'], e['event_time_ms']])).toEqual([
+      [ids[0], '{"a":0,"b":1}', '1.0', '3', String(T0)],
+      [ids[2], '{"a":2,"b":1}', '5.0', '3', String(T0 + 2)],
+    ]);
+    expect(await pendingCount(client, 'acked-src', 'g')).toBe(1);
+    await sink.writeDeadLetters([letter(ids[3]!)]);
+    expect((await streamEntries(client, 'acked:dead-letters')).map((e) => [e['message_id'], e['error']])).toEqual([[ids[3], 'INVALID_ARGUMENT: the message body is not valid JSON']]);
+    expect(await pendingCount(client, 'acked-src', 'g')).toBe(0);
+    expect(await client.keys('acked:seen:*')).toEqual([]);
+    expect(logged.filter(([event]) => event === 'redis_sink_skipped_acknowledged')).toEqual([
+      ['redis_sink_skipped_acknowledged', { stream: 'acked', entries: 2, message_ids: [ids[1], ids[0]] }],
+    ]);
+    await Promise.all([sink.close(), source.close()]);
+  });
+
+  it('acknowledges nothing when its stream is in the way: the message stays pending for the retry', async () => {
+    const [id] = await publish(client, 'blocked-src', ['{"a":0}']);
+    await client.set('blocked-acked', 'a string, not a stream');
+    const source = await openStreamSource(`${redis.url}/blocked-src?group=g&consumer=c`, { claimIdleMs: 60_000 });
+    await source.receive(10, 0);
+    const sink = await openStreamSink(`${redis.url}/blocked-acked`, { role: 'predictions' });
+    linkSinksToSource(source, [sink]);
+    await expect(sink.write([record(id!, 0)])).rejects.toThrow(
+      `${redis.url}/blocked-acked: appending to stream blocked-acked failed: WRONGTYPE blocked-acked holds a string, not a stream`,
+    );
+    expect(await pendingCount(client, 'blocked-src', 'g')).toBe(1);
+    await client.del('blocked-acked');
+    await sink.write([record(id!, 0)]);
+    expect((await streamEntries(client, 'blocked-acked')).map((e) => e['message_id'])).toEqual([id]);
+    expect(await pendingCount(client, 'blocked-src', 'g')).toBe(0);
+    await Promise.all([sink.close(), source.close()]);
+  });
+
+  it('keeps its dedup hashes when the source is on another database or server', async () => {
+    const source = await openStreamSource(`${redis.url}/elsewhere-src?group=g`, { claimIdleMs: 60_000 });
+    const otherDb = await openStreamSink(`${redis.url}/elsewhere?db=1`, { role: 'predictions' });
+    const samePlace = await openStreamSink(`${redis.url}/elsewhere`, { role: 'predictions' });
+    const otherHost = await openStreamSink(`${redis.url.replace('127.0.0.1', 'localhost')}/elsewhere`, { role: 'predictions' });
+    linkSinksToSource(source, [otherDb, otherHost, undefined, samePlace]);
+    expect([otherDb.acknowledgesSource, otherHost.acknowledgesSource, samePlace.acknowledgesSource]).toEqual([false, false, true]);
+    await Promise.all([otherDb.close(), samePlace.close(), otherHost.close(), source.close()]);
   });
 
   it('rejects unknown parameters and a missing stream name', async () => {

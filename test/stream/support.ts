@@ -5,7 +5,7 @@ import pg from 'pg';
 import { openEmbeddedPredictor, type EmbeddedPredictor } from '../../src/pipeline/embedded-predictor.js';
 import { MessageDecoder, type MessageShaping } from '../../src/pipeline/stream/message-decoder.js';
 import type { StreamSink, StreamSource } from '../../src/pipeline/stream/stream-contracts.js';
-import { openStreamSink, openStreamSource } from '../../src/pipeline/stream/stream-endpoints.js';
+import { linkSinksToSource, openStreamSink, openStreamSource } from '../../src/pipeline/stream/stream-endpoints.js';
 import { StreamRunner, type StreamRunnerOptions, type StreamSummary } from '../../src/pipeline/stream/stream-runner.js';
 import { DEFAULT_SIGNATURE } from '../../src/runtime/signature.js';
 import type { Predictor } from '../../src/serving/predictor.js';
@@ -47,6 +47,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const sink = await openStreamSink(options.sink, { role: 'predictions' });
   const deadLetters = options.deadLetter === undefined ? undefined : await openStreamSink(options.deadLetter, { role: 'dead-letters' });
   const source = await openStreamSource(options.source, { claimIdleMs: options.claimIdleMs ?? 30_000 });
+  linkSinksToSource(source, [sink, deadLetters]);
   const predictor = options.wrapPredictor === undefined ? model.predictor : options.wrapPredictor(model.predictor);
   const runner = new StreamRunner({
     windowSize: 1,

@@ -15,8 +15,8 @@ export interface RedisServer {
   /** redis://127.0.0.1:PORT */
   readonly url: string;
   readonly port: number;
-  /** A new client connection (the caller closes it). */
-  client(): Redis;
+  /** A new client connection to database `db` (default 0); the caller closes it. */
+  client(db?: number): Redis;
   stop(): Promise<void>;
 }
 
@@ -50,7 +50,7 @@ export async function startRedisServer(): Promise<RedisServer> {
     await stop();
     throw err;
   }
-  return { url, port, client: () => new Redis({ port, host: '127.0.0.1', lazyConnect: false }), stop };
+  return { url, port, client: (db = 0) => new Redis({ port, host: '127.0.0.1', db, lazyConnect: false }), stop };
 }
 
 async function waitForServer(port: number, child: ChildProcess, log: () => string): Promise<void> {

@@ -5,19 +5,31 @@
  * Dead letters go to `STREAM:dead-letters` with `message_id`, `body`, `error`, `deliveries`, `event_time_ms`
  * and `failed_time_ms`.
  *
- * Idempotency: a Lua script (atomic in Redis) appends a record only when its message id is in neither of the
- * two newest dedup hashes, `STREAM:seen:<n>` and `STREAM:seen:<n-1>`, where n is Redis's clock divided by
- * `dedup-ttl-ms` (default one day), then records the id in hash n. Each hash expires two periods after it
- * began, so a repeat within `dedup-ttl-ms` of the first write is always caught (an older one would be appended
- * again). The XADDs come before the HSET so that a failing XADD records nothing. Hash fields cost Redis much less
- * than one key with a time to live per message. The script touches keys it does not declare, so this sink
- * needs a single Redis server, not a cluster.
+ * Idempotency, in one of two ways; both run as a Lua script, atomic in Redis, so two workers racing on one
+ * message append it once:
+ *
+ * - **Acknowledging** (`acknowledgeFor`: the source is a Redis stream on this same server): for each entry the
+ *   script acknowledges the source message (XACK) and appends only when that XACK took it off the pending
+ *   list. A message whose entry is appended is acknowledged in the same step, so it is never delivered again,
+ *   and a message acknowledged already (another worker appended it, or it came twice in one write) is not
+ *   appended again: exactly one entry per message, however often it is redelivered or whichever worker
+ *   finishes it. Nothing else is kept, and the worker sends no XACK of its own. The script checks the target's
+ *   type before acknowledging anything, since an XADD that failed after its XACK would lose the message.
+ * - **Dedup hashes** (any other source): the script appends a record only when its message id is in neither
+ *   of the two newest dedup hashes, `STREAM:seen:<n>` and `STREAM:seen:<n-1>`, where n is Redis's clock
+ *   divided by `dedup-ttl-ms` (default one day), then records the id in hash n. Each hash expires two periods
+ *   after it began, so a repeat within `dedup-ttl-ms` of the first write is always caught (an older one would
+ *   be appended again). The XADDs come before the HSET so that a failing XADD records nothing. Hash fields
+ *   cost Redis much less than one key with a time to live per message. The script touches keys it does not
+ *   declare, so this way needs a single Redis server, not a cluster.
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { silentLogger, type Logger } from '../../logging/logger.js';
+import { lengthPrefixed, unpackFormat } from './length-prefixed.js';
 import { connectRedis, redisError } from './redis-connection.js';
-import { intParam, parseRedisStreamUrl, type RedisStreamUrl } from './redis-stream-url.js';
+import type { RedisStreamSource } from './redis-stream-source.js';
+import { intParam, parseRedisStreamUrl, sameRedisServer, type RedisStreamUrl } from './redis-stream-url.js';
 import type { DeadLetter, PredictionRecord, StreamSink } from './stream-contracts.js';
 import type { SinkRole } from './stream-endpoints.js';
 
@@ -26,28 +38,72 @@ export const DEFAULT_DEDUP_TTL_MS = 86_400_000;
 
 /** Entries per script call, so one call never holds Redis for long. */
 const ENTRIES_PER_CALL = 500;
-/** Values per entry in the script's argument: what differs from record to record (the rest is per call). */
+/**
+ * Values per entry in the script's argument: what differs from record to record (the model's name and version
+ * are passed once per call). The message id comes first.
+ */
 const RECORD_WIDTH = 5;
 const LETTER_WIDTH = 6;
 
-// KEYS[1]: the stream. ARGV: dedup key prefix, dedup period (ms), the kind of entry ('records' or 'letters'),
-// the entries' values as one flat JSON array of strings (RECORD_WIDTH or LETTER_WIDTH per entry, the message
-// id first) and, for records, the model name and version shared by every entry of the call. One JSON argument
-// rather than one argument per value costs the client far less to send; one flat array rather than one array
-// per entry, and the model's name and version once per call, cost Redis less to decode. XADD's arguments are
-// spelled out rather than built in a table for the same reason. The ids are looked up with one HMGET per hash
-// and recorded with one HSET, not one call each: a call from the script costs Redis about as much as the
-// lookup itself. An id twice in one call is appended once. Returns the number of entries appended.
-const APPEND_ONCE = `
-local prefix, period, kind = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+// Shared by both scripts. ARGV[1]: 'records' or 'letters'; ARGV[2]: the entries' values, packed by
+// lengthPrefixed (RECORD_WIDTH or LETTER_WIDTH per entry); ARGV[3], ARGV[4]: for records, the model name and
+// version shared by every entry of the call. XADD's arguments are spelled out rather than built in a table:
+// that costs Redis less.
+const UNPACK_AND_APPEND = `
+local kind, blob, modelName, modelVersion = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local format = kind == 'records' and '${unpackFormat(RECORD_WIDTH)}' or '${unpackFormat(LETTER_WIDTH)}'
+local function unpackAt(pos)
+  return struct.unpack(format, blob, pos)
+end
+local function append(a, b, c, d, e, f)
+  if kind == 'records' then
+    return redis.pcall('XADD', KEYS[1], '*', 'message_id', a, 'instance', b, 'prediction', c,
+      'model_name', modelName, 'model_version', modelVersion, 'event_time_ms', d, 'prediction_time_ms', e)
+  end
+  return redis.pcall('XADD', KEYS[1], '*', 'message_id', a, 'body', b, 'error', c, 'deliveries', d,
+    'event_time_ms', e, 'failed_time_ms', f)
+end
+`;
+
+// KEYS[1]: the stream; KEYS[2]: the source stream. ARGV as above, then ARGV[5]: the source's consumer group.
+// Returns the number of entries appended and the ids of those skipped (their messages were acknowledged already).
+const APPEND_AND_ACKNOWLEDGE = `${UNPACK_AND_APPEND}
+local group = ARGV[5]
+local keyType = redis.call('TYPE', KEYS[1])['ok']
+if keyType ~= 'stream' and keyType ~= 'none' then
+  return redis.error_reply('WRONGTYPE ' .. KEYS[1] .. ' holds a ' .. keyType .. ', not a stream')
+end
+local appended, skipped, pos = 0, {}, 1
+while pos <= #blob do
+  local a, b, c, d, e, f
+  if kind == 'records' then a, b, c, d, e, pos = unpackAt(pos) else a, b, c, d, e, f, pos = unpackAt(pos) end
+  if redis.call('XACK', KEYS[2], group, a) == 1 then
+    local reply = append(a, b, c, d, e, f)
+    if type(reply) == 'table' and reply.err then return reply end
+    appended = appended + 1
+  else
+    skipped[#skipped + 1] = a
+  end
+end
+return {appended, unpack(skipped)}
+`;
+
+// KEYS[1]: the stream. ARGV as above, then ARGV[5]: the dedup key prefix, ARGV[6]: the dedup period (ms). The
+// ids are looked up with one HMGET per hash and recorded with one HSET, not one call each: a call from the
+// script costs Redis about as much as the lookup itself. An id twice in one call is appended once. Returns
+// the number of entries appended.
+const APPEND_ONCE = `${UNPACK_AND_APPEND}
+local prefix, period = ARGV[5], tonumber(ARGV[6])
 local time = redis.call('TIME')
 local n = math.floor((tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)) / period)
 local current, previous = prefix .. n, prefix .. (n - 1)
-local values = cjson.decode(ARGV[4])
-local modelName, modelVersion = ARGV[5], ARGV[6]
-local width = kind == 'records' and ${RECORD_WIDTH} or ${LETTER_WIDTH}
-local ids = {}
-for at = 1, #values, width do ids[#ids + 1] = values[at] end
+local entries, ids, pos = {}, {}, 1
+while pos <= #blob do
+  local entry = {unpackAt(pos)}
+  pos = table.remove(entry)
+  entries[#entries + 1] = entry
+  ids[#ids + 1] = entry[1]
+end
 local inCurrent = redis.call('HMGET', current, unpack(ids))
 local inPrevious = redis.call('HMGET', previous, unpack(ids))
 local seen, added = {}, {}
@@ -60,14 +116,7 @@ end
 for i, id in ipairs(ids) do
   if not inCurrent[i] and not inPrevious[i] and not seen[id] then
     seen[id] = true
-    local at, reply = (i - 1) * width
-    if kind == 'records' then
-      reply = redis.pcall('XADD', KEYS[1], '*', 'message_id', id, 'instance', values[at + 2], 'prediction', values[at + 3],
-        'model_name', modelName, 'model_version', modelVersion, 'event_time_ms', values[at + 4], 'prediction_time_ms', values[at + 5])
-    else
-      reply = redis.pcall('XADD', KEYS[1], '*', 'message_id', id, 'body', values[at + 2], 'error', values[at + 3],
-        'deliveries', values[at + 4], 'event_time_ms', values[at + 5], 'failed_time_ms', values[at + 6])
-    end
+    local reply = append(unpack(entries[i]))
     -- The entries appended before a failing one are recorded, so a retry does not append them again.
     if type(reply) == 'table' and reply.err then
       record()
@@ -80,10 +129,22 @@ end
 record()
 return #added / 2
 `;
-const APPEND_ONCE_SHA = createHash('sha1').update(APPEND_ONCE).digest('hex');
+
+const sha1 = (script: string): string => createHash('sha1').update(script).digest('hex');
+const APPEND_ONCE_SHA = sha1(APPEND_ONCE);
+const APPEND_AND_ACKNOWLEDGE_SHA = sha1(APPEND_AND_ACKNOWLEDGE);
+
+/** The source whose messages the sink acknowledges as it appends their entries. */
+interface AcknowledgedSource {
+  readonly stream: string;
+  readonly group: string;
+  /** Tells the source the messages are acknowledged (it stops tracking them). */
+  readonly settled: (ids: readonly string[]) => void;
+}
 
 export class RedisStreamSink implements StreamSink {
   readonly display: string;
+  private acknowledged: AcknowledgedSource | undefined;
 
   private constructor(
     private readonly url: RedisStreamUrl,
@@ -91,6 +152,7 @@ export class RedisStreamSink implements StreamSink {
     private readonly records: string,
     private readonly letters: string,
     private readonly ttlMs: number,
+    private readonly logger: Logger,
   ) {
     this.display = url.display;
   }
@@ -101,7 +163,25 @@ export class RedisStreamSink implements StreamSink {
     const ttlMs = intParam(url, 'dedup-ttl-ms', DEFAULT_DEDUP_TTL_MS, 1);
     const client = await connectRedis(url, logger, true);
     const letters = role === 'dead-letters' ? url.stream : `${url.stream}:dead-letters`;
-    return new RedisStreamSink(url, client, url.stream, letters, ttlMs);
+    return new RedisStreamSink(url, client, url.stream, letters, ttlMs, logger);
+  }
+
+  /** True once the sink acknowledges the source's messages itself (see `acknowledgeFor`). */
+  get acknowledgesSource(): boolean {
+    return this.acknowledged !== undefined;
+  }
+
+  /**
+   * Makes every write also acknowledge the messages it holds, in the same script, when the source is a Redis
+   * stream on this sink's server (the same host, port and database); returns whether it does. From then on,
+   * the runner leaves acknowledging to the sink, and duplicates are caught by the source's pending list
+   * instead of the dedup hashes.
+   */
+  acknowledgeFor(source: RedisStreamSource): boolean {
+    if (!sameRedisServer(source.url, this.url)) return false;
+    this.acknowledged = { stream: source.url.stream, group: source.group, settled: (ids) => source.settled(ids) };
+    this.logger.log('info', 'redis_sink_acknowledges_source', { sink: this.display, source: source.display, group: source.group });
+    return true;
   }
 
   async write(records: readonly PredictionRecord[]): Promise<void> {
@@ -116,7 +196,7 @@ export class RedisStreamSink implements StreamSink {
         const r = records[i]!;
         values.push(r.messageId, r.instance, r.prediction, String(r.eventTimeMs), String(r.predictionTimeMs));
       }
-      await this.append(this.records, 'records', values, first.modelName, String(first.modelVersion));
+      await this.append(this.records, 'records', values, RECORD_WIDTH, first.modelName, String(first.modelVersion));
       start = end;
     }
   }
@@ -125,7 +205,7 @@ export class RedisStreamSink implements StreamSink {
     for (let start = 0; start < letters.length; start += ENTRIES_PER_CALL) {
       const values: string[] = [];
       for (const l of letters.slice(start, start + ENTRIES_PER_CALL)) values.push(l.messageId, l.body, l.error, String(l.deliveries), String(l.eventTimeMs), String(l.failedTimeMs));
-      await this.append(this.letters, 'letters', values);
+      await this.append(this.letters, 'letters', values, LETTER_WIDTH, '', '');
     }
   }
 
@@ -133,17 +213,33 @@ export class RedisStreamSink implements StreamSink {
     await this.client.quit().catch(() => this.client.disconnect());
   }
 
-  /** `values`: RECORD_WIDTH or LETTER_WIDTH per entry; `shared`: the model's name and version for records. */
-  private async append(stream: string, kind: 'records' | 'letters', values: readonly string[], ...shared: string[]): Promise<void> {
-    // A Buffer goes to the socket as it is; a long string would be copied into the command text first.
-    const args = [`${stream}:seen:`, String(this.ttlMs), kind, Buffer.from(JSON.stringify(values)), ...shared];
+  /** `values`: `width` per entry, the message id first; the model's name and version for records. */
+  private async append(stream: string, kind: 'records' | 'letters', values: readonly string[], width: number, modelName: string, modelVersion: string): Promise<void> {
+    const shared = [kind, lengthPrefixed(values), modelName, modelVersion];
+    const source = this.acknowledged;
     try {
-      await this.client.evalsha(APPEND_ONCE_SHA, 1, stream, ...args).catch((err: Error) => {
-        if (!err.message.startsWith('NOSCRIPT')) throw err;
-        return this.client.eval(APPEND_ONCE, 1, stream, ...args);
-      });
+      if (source === undefined) {
+        await this.run(APPEND_ONCE, APPEND_ONCE_SHA, [stream], [...shared, `${stream}:seen:`, String(this.ttlMs)]);
+        return;
+      }
+      const [, ...skipped] = (await this.run(APPEND_AND_ACKNOWLEDGE, APPEND_AND_ACKNOWLEDGE_SHA, [stream, source.stream], [...shared, source.group])) as [number, ...string[]];
+      const ids: string[] = [];
+      for (let i = 0; i < values.length; i += width) ids.push(values[i]!);
+      source.settled(ids);
+      if (skipped.length > 0) {
+        // Redelivered messages another worker (or an earlier entry of this write) already appended: not lost, not doubled.
+        this.logger.log('info', 'redis_sink_skipped_acknowledged', { stream, entries: skipped.length, message_ids: skipped.slice(0, 10) });
+      }
     } catch (err) {
       throw redisError(this.url, `appending to stream ${stream}`, err);
     }
+  }
+
+  /** Runs a script by its digest, loading it first if this server has not seen it. */
+  private run(script: string, sha: string, keys: readonly string[], args: ReadonlyArray<string | Buffer>): Promise<unknown> {
+    return this.client.evalsha(sha, keys.length, ...keys, ...args).catch((err: Error) => {
+      if (!err.message.startsWith('NOSCRIPT')) throw err;
+      return this.client.eval(script, keys.length, ...keys, ...args);
+    });
   }
 }

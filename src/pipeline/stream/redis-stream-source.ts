@@ -12,7 +12,7 @@
  *   has left unacknowledged longer than `claim-idle-ms` (`XAUTOCLAIM`, default 30 s; keep it above the time
  *   a window takes, or live workers steal each other's windows — harmless with an idempotent sink, but wasted).
  * - Delivery counts come from `XPENDING` for re-read and claimed entries (1 for new ones).
- * - `ack` is `XACK`. Blocking reads use their own connection, so acknowledgements never wait behind them.
+ * - `ack` is `XACK` (unless a Redis sink on the same server acknowledges as it writes: see redis-stream-sink.ts). Blocking reads use their own connection, so acknowledgements never wait behind them.
  *
  * Default group `millrace`; default consumer `<hostname>-<pid>`.
  */
@@ -50,7 +50,7 @@ export class RedisStreamSource implements StreamSource {
   private readonly claimIntervalMs: number;
 
   private constructor(
-    private readonly url: RedisStreamUrl,
+    readonly url: RedisStreamUrl,
     private readonly reader: Redis,
     private readonly control: Redis,
     readonly group: string,
@@ -111,6 +111,11 @@ export class RedisStreamSource implements StreamSource {
       }
       for (const id of ids) this.unacked.delete(id);
     }
+  }
+
+  /** The messages were acknowledged by someone else (a sink that acknowledges as it writes): stop tracking them. */
+  settled(ids: readonly string[]): void {
+    for (const id of ids) this.unacked.delete(id);
   }
 
   async close(): Promise<void> {

@@ -48,6 +48,16 @@ export function parseRedisStreamUrl(text: string, role: string, allowed: readonl
   return { connection, stream, params, display };
 }
 
+/**
+ * Whether two URLs name the same Redis server and database as the same user (host as written: `localhost` and
+ * `127.0.0.1` differ), so that one connection may act on the other's keys.
+ */
+export function sameRedisServer(a: RedisStreamUrl, b: RedisStreamUrl): boolean {
+  const x = a.connection;
+  const y = b.connection;
+  return x.host?.toLowerCase() === y.host?.toLowerCase() && x.port === y.port && (x.db ?? 0) === (y.db ?? 0) && x.username === y.username;
+}
+
 /** A parameter that must be a whole number of at least `min`; `fallback` when absent. */
 export function intParam(url: RedisStreamUrl, name: string, fallback: number, min: number): number {
   const raw = url.params.get(name);

@@ -78,6 +78,12 @@ export interface StreamSink {
    * process does the writing.
    */
   readonly inProcess?: boolean;
+  /**
+   * True when `write` and `writeDeadLetters` also acknowledge, at the source and in the same atomic step, the
+   * message of each record or letter they take (a Redis sink on its Redis source's server): the runner then
+   * sends no acknowledgement of its own for them.
+   */
+  readonly acknowledgesSource?: boolean;
   /** Stores dead letters, idempotently by `messageId` like `write`. */
   writeDeadLetters(letters: readonly DeadLetter[]): Promise<void>;
   close(): Promise<void>;

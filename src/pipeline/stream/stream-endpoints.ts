@@ -107,6 +107,17 @@ export async function openStreamSink(url: string, options: SinkOptions): Promise
   throw unsupported('sink', url, scheme, SINK_SCHEMES);
 }
 
+/**
+ * Lets each sink acknowledge the source's messages itself as it stores them, where it can (a Redis sink on
+ * its Redis source's server: one atomic script appends and acknowledges, see redis-stream-sink.ts), which
+ * makes the pair exactly-once and saves the separate acknowledgement. Call once both are open; a sink that
+ * cannot stays as it is, and the runner acknowledges after its writes.
+ */
+export function linkSinksToSource(source: StreamSource, sinks: ReadonlyArray<StreamSink | undefined>): void {
+  if (!(source instanceof RedisStreamSource)) return;
+  for (const sink of sinks) if (sink instanceof RedisStreamSink) sink.acknowledgeFor(source);
+}
+
 /** Where `millrace simulate` publishes. */
 export async function openStreamPublisher(url: string): Promise<StreamPublisher> {
   const scheme = endpointScheme(url);

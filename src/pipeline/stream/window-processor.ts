@@ -171,7 +171,7 @@ async function writeRecords(context: WindowContext, items: readonly Unwritten[])
   context.counters.predicted += items.length;
   context.metrics?.done.inc({ outcome: 'predicted' }, items.length);
   if (context.metrics !== undefined) for (const { record } of items) context.metrics.endToEndLatency.observe(Math.max(0, record.predictionTimeMs - record.eventTimeMs) / 1000);
-  acknowledge(context, items.map((i) => i.message));
+  acknowledge(context, context.sink, items.map((i) => i.message));
   return undefined;
 }
 
@@ -195,15 +195,20 @@ async function writeDeadLetters(context: WindowContext, failed: readonly Failed[
     context.logger.log('warn', 'stream_dead_letter', { message_id: letter.messageId, error: letter.error, deliveries: letter.deliveries, window: windowSize });
   }
   context.metrics?.done.inc({ outcome: 'dead_lettered' }, letters.length);
-  acknowledge(context, failed.map((f) => f.message));
+  acknowledge(context, context.deadLetters, failed.map((f) => f.message));
 }
 
 /**
  * Hands the messages to the shared acknowledgement and returns without waiting for it: the window's slot is
  * free as soon as its rows are stored, and acknowledgements made meanwhile go out together. The runner waits
- * for the last ones before it returns.
+ * for the last ones before it returns. Nothing to send when the sink that stored them acknowledged them.
  */
-function acknowledge(context: WindowContext, messages: readonly StreamMessage[]): void {
+function acknowledge(context: WindowContext, storedBy: StreamSink, messages: readonly StreamMessage[]): void {
+  if (storedBy.acknowledgesSource === true) {
+    context.counters.acked += messages.length;
+    context.metrics?.acked.inc(messages.length);
+    return;
+  }
   void context.ack.submit(messages).then(
     () => {
       context.counters.acked += messages.length;
