@@ -138,8 +138,6 @@ const APPEND_AND_ACKNOWLEDGE_SHA = sha1(APPEND_AND_ACKNOWLEDGE);
 interface AcknowledgedSource {
   readonly stream: string;
   readonly group: string;
-  /** Tells the source the messages are acknowledged (it stops tracking them). */
-  readonly settled: (ids: readonly string[]) => void;
 }
 
 export class RedisStreamSink implements StreamSink {
@@ -179,7 +177,7 @@ export class RedisStreamSink implements StreamSink {
    */
   acknowledgeFor(source: RedisStreamSource): boolean {
     if (!sameRedisServer(source.url, this.url)) return false;
-    this.acknowledged = { stream: source.url.stream, group: source.group, settled: (ids) => source.settled(ids) };
+    this.acknowledged = { stream: source.url.stream, group: source.group };
     this.logger.log('info', 'redis_sink_acknowledges_source', { sink: this.display, source: source.display, group: source.group });
     return true;
   }
@@ -196,7 +194,7 @@ export class RedisStreamSink implements StreamSink {
         const r = records[i]!;
         values.push(r.messageId, r.instance, r.prediction, String(r.eventTimeMs), String(r.predictionTimeMs));
       }
-      await this.append(this.records, 'records', values, RECORD_WIDTH, first.modelName, String(first.modelVersion));
+      await this.append(this.records, 'records', values, first.modelName, String(first.modelVersion));
       start = end;
     }
   }
@@ -205,7 +203,7 @@ export class RedisStreamSink implements StreamSink {
     for (let start = 0; start < letters.length; start += ENTRIES_PER_CALL) {
       const values: string[] = [];
       for (const l of letters.slice(start, start + ENTRIES_PER_CALL)) values.push(l.messageId, l.body, l.error, String(l.deliveries), String(l.eventTimeMs), String(l.failedTimeMs));
-      await this.append(this.letters, 'letters', values, LETTER_WIDTH, '', '');
+      await this.append(this.letters, 'letters', values, '', '');
     }
   }
 
@@ -213,8 +211,8 @@ export class RedisStreamSink implements StreamSink {
     await this.client.quit().catch(() => this.client.disconnect());
   }
 
-  /** `values`: `width` per entry, the message id first; the model's name and version for records. */
-  private async append(stream: string, kind: 'records' | 'letters', values: readonly string[], width: number, modelName: string, modelVersion: string): Promise<void> {
+  /** `values`: RECORD_WIDTH or LETTER_WIDTH per entry, the message id first; the model's name and version for records. */
+  private async append(stream: string, kind: 'records' | 'letters', values: readonly string[], modelName: string, modelVersion: string): Promise<void> {
     const shared = [kind, lengthPrefixed(values), modelName, modelVersion];
     const source = this.acknowledged;
     try {
@@ -223,9 +221,6 @@ export class RedisStreamSink implements StreamSink {
         return;
       }
       const [, ...skipped] = (await this.run(APPEND_AND_ACKNOWLEDGE, APPEND_AND_ACKNOWLEDGE_SHA, [stream, source.stream], [...shared, source.group])) as [number, ...string[]];
-      const ids: string[] = [];
-      for (let i = 0; i < values.length; i += width) ids.push(values[i]!);
-      source.settled(ids);
       if (skipped.length > 0) {
         // Redelivered messages another worker (or an earlier entry of this write) already appended: not lost, not doubled.
         this.logger.log('info', 'redis_sink_skipped_acknowledged', { stream, entries: skipped.length, message_ids: skipped.slice(0, 10) });

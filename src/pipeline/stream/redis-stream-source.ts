@@ -8,11 +8,14 @@
  *   added it, unless the producer chose the id).
  * - A consumer first re-reads its own pending entries (`XREADGROUP … 0`): with a stable `consumer=` name, a
  *   restarted worker resumes what it had not acknowledged at once. Then it reads new entries (`>`).
- * - Every `claim-idle-ms / 2` (at most 5 s) it takes over entries that some consumer, usually a dead worker,
- *   has left unacknowledged longer than `claim-idle-ms` (`XAUTOCLAIM`, default 30 s; keep it above the time
- *   a window takes, or live workers steal each other's windows — harmless with an idempotent sink, but wasted).
+ * - Every `claim-idle-ms / 2` (at most 5 s) it takes over entries that another consumer, usually a dead
+ *   worker, has left unacknowledged longer than `claim-idle-ms` (`XPENDING … IDLE` then `XCLAIM`, default
+ *   30 s; keep it above the time a window takes, or live workers steal each other's windows — harmless with
+ *   an idempotent sink, but wasted). It keeps no list of the entries it is working on: those are the ones
+ *   pending under its own name.
  * - Delivery counts come from `XPENDING` for re-read and claimed entries (1 for new ones).
- * - `ack` is `XACK` (unless a Redis sink on the same server acknowledges as it writes: see redis-stream-sink.ts). Blocking reads use their own connection, so acknowledgements never wait behind them.
+ * - `ack` is `XACK` (unless a Redis sink on the same server acknowledges as it writes: see
+ *   redis-stream-sink.ts). Blocking reads use their own connection, so acknowledgements never wait behind them.
  *
  * Default group `millrace`; default consumer `<hostname>-<pid>`.
  */
@@ -41,11 +44,10 @@ const ACK_CHUNK = 1000;
 
 export class RedisStreamSource implements StreamSource {
   readonly display: string;
-  /** Entries handed out and not acknowledged yet (a claim that returns them again is ignored). */
-  private readonly unacked = new Set<string>();
   /** The next id to re-read from this consumer's own pending entries; undefined once they are all read. */
   private history: string | undefined = '0-0';
-  private claimCursor = '0-0';
+  /** Where the next claim's XPENDING starts: `-`, or just past the last entry the previous one listed. */
+  private claimCursor = '-';
   private nextClaimAt = 0;
   private readonly claimIntervalMs: number;
 
@@ -109,13 +111,7 @@ export class RedisStreamSource implements StreamSource {
       } catch (err) {
         throw redisError(this.url, 'XACK', err);
       }
-      for (const id of ids) this.unacked.delete(id);
     }
-  }
-
-  /** The messages were acknowledged by someone else (a sink that acknowledges as it writes): stop tracking them. */
-  settled(ids: readonly string[]): void {
-    for (const id of ids) this.unacked.delete(id);
   }
 
   async close(): Promise<void> {
@@ -138,21 +134,39 @@ export class RedisStreamSource implements StreamSource {
     return messages;
   }
 
-  /** Entries other consumers left pending longer than claim-idle-ms, now this consumer's. */
+  /**
+   * Entries other consumers (usually a dead worker) left pending longer than claim-idle-ms, now this consumer's.
+   * XPENDING's IDLE filter lists them with their owners and delivery counts; this consumer's own entries among
+   * them are ones it is still working on (its earlier ones were all re-read at the start), so they are left
+   * alone. XCLAIM takes the rest, and checks the idle time again: an entry another worker took in between
+   * is not taken twice.
+   */
   private async claim(max: number): Promise<StreamMessage[]> {
+    let rows: Array<[id: string, consumer: string, idleMs: number, deliveries: number]>;
+    try {
+      rows = (await this.control.xpending(this.url.stream, this.group, 'IDLE', this.claimIdleMs, this.claimCursor, '+', max)) as typeof rows;
+    } catch (err) {
+      throw redisError(this.url, 'XPENDING', err);
+    }
+    if (rows.length < max) {
+      this.claimCursor = '-';
+      this.nextClaimAt = Date.now() + this.claimIntervalMs;
+    } else {
+      this.claimCursor = `(${rows[rows.length - 1]![0]}`;
+    }
+    const theirs = rows.filter(([, consumer]) => consumer !== this.consumer);
+    if (theirs.length === 0) return [];
     let reply: unknown;
     try {
-      reply = await this.reader.callBuffer('XAUTOCLAIM', this.url.stream, this.group, this.consumer, this.claimIdleMs, this.claimCursor, 'COUNT', max);
+      reply = await this.reader.callBuffer('XCLAIM', this.url.stream, this.group, this.consumer, this.claimIdleMs, ...theirs.map(([id]) => id));
     } catch (err) {
-      throw redisError(this.url, 'XAUTOCLAIM', err);
+      throw redisError(this.url, 'XCLAIM', err);
     }
-    const [cursor, claimed] = reply as [Buffer, Entry[]];
-    this.claimCursor = cursor.toString();
-    if (this.claimCursor === '0-0') this.nextClaimAt = Date.now() + this.claimIntervalMs;
-    // Entries this worker is still working on may come back when a window runs longer than claim-idle-ms.
-    const fresh = claimed.filter(([id]) => !this.unacked.has(id.toString()));
-    if (fresh.length === 0) return [];
-    const messages = await this.messages(fresh, await this.deliveryCounts(fresh));
+    // XCLAIM counts this delivery. Redis 7 leaves deleted entries out of the reply (and off the pending list).
+    const deliveries = new Map(theirs.map(([id, , , count]) => [id, Number(count) + 1]));
+    const claimed = (reply as Array<Entry | null>).filter((entry): entry is Entry => entry !== null);
+    if (claimed.length === 0) return [];
+    const messages = await this.messages(claimed, deliveries);
     this.logger.log('info', 'redis_source_claimed', { url: this.display, consumer: this.consumer, entries: messages.length, claim_idle_ms: this.claimIdleMs });
     return messages;
   }
@@ -163,8 +177,8 @@ export class RedisStreamSource implements StreamSource {
     const last = entries[entries.length - 1]![0].toString();
     let rows: unknown;
     try {
-      // Between the first and last id, this consumer's pending entries are these ones and those it is working on.
-      rows = await this.control.xpending(this.url.stream, this.group, first, last, entries.length + this.unacked.size, this.consumer);
+      // Between the first and last id of a re-read, this consumer's pending entries are exactly the re-read ones.
+      rows = await this.control.xpending(this.url.stream, this.group, first, last, entries.length, this.consumer);
     } catch (err) {
       throw redisError(this.url, 'XPENDING', err);
     }
@@ -175,13 +189,13 @@ export class RedisStreamSource implements StreamSource {
     const messages: StreamMessage[] = [];
     const deleted: string[] = [];
     for (const [rawId, fields] of entries) {
-      const id = rawId.toString();
+      // Entry ids are ASCII (`<ms>-<seq>`): latin1 reads them without UTF-8 decoding.
+      const id = rawId.toString('latin1');
       // A re-read entry that was deleted (XDEL, trimming) comes back without fields: nothing to predict.
       if (fields === null) {
         deleted.push(id);
         continue;
       }
-      this.unacked.add(id);
       messages.push({ id, body: bodyOf(fields), eventTimeMs: Number(id.slice(0, id.indexOf('-'))), deliveries: deliveries?.get(id) ?? 1 });
     }
     if (deleted.length > 0) {
@@ -204,10 +218,18 @@ function entriesOf(reply: ReadReply): Entry[] {
   return reply === null || reply.length === 0 ? [] : reply[0]![1];
 }
 
-/** The `data` field's value; fields alternate name, value. */
+const BODY_FIELD_BYTES = Buffer.from(REDIS_BODY_FIELD);
+
+/** The `data` field's value; fields alternate name, value. Names are compared as bytes: no string per entry. */
 function bodyOf(fields: readonly Buffer[]): Uint8Array {
   for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i]!.length === REDIS_BODY_FIELD.length && fields[i]!.toString() === REDIS_BODY_FIELD) return fields[i + 1]!;
+    if (isBodyField(fields[i]!)) return fields[i + 1]!;
   }
   return EMPTY;
+}
+
+function isBodyField(name: Buffer): boolean {
+  if (name.length !== BODY_FIELD_BYTES.length) return false;
+  for (let i = 0; i < name.length; i++) if (name[i] !== BODY_FIELD_BYTES[i]) return false;
+  return true;
 }
