@@ -239,6 +239,33 @@ describe('Redis stream sink', () => {
     await Promise.all([otherDb.close(), samePlace.close(), otherHost.close(), source.close()]);
   });
 
+  it('stores values byte for byte in both ways: empty, non-ASCII and NUL-holding values', async () => {
+    const letters: DeadLetter[] = [
+      { ...letter('1-0'), body: '' },
+      { ...letter('2-0'), body: 'caf\u00e9 \u6f22\u5b57 \ud83d\ude00', error: '' },
+      { ...letter('3-0'), body: 'a\u0000b', error: 'INVALID_ARGUMENT: x' },
+    ];
+    const expected = [
+      ['1-0', '', letter('1-0').error],
+      ['2-0', 'caf\u00e9 \u6f22\u5b57 \ud83d\ude00', ''],
+      ['3-0', 'a\u0000b', 'INVALID_ARGUMENT: x'],
+    ];
+    const hashed = await openStreamSink(`${redis.url}/bytes-hashed`, { role: 'predictions' });
+    await hashed.writeDeadLetters(letters);
+    await hashed.write([{ ...record('4-0', 4), instance: '{"name":"\u00e9\u6f22"}' }]);
+    expect((await streamEntries(client, 'bytes-hashed:dead-letters')).map((e) => [e['message_id'], e['body'], e['error']])).toEqual(expected);
+    expect((await streamEntries(client, 'bytes-hashed')).map((e) => e['instance'])).toEqual(['{"name":"\u00e9\u6f22"}']);
+    const ids = await publish(client, 'bytes-src', ['x', 'y', 'z']);
+    const source = await openStreamSource(`${redis.url}/bytes-src?group=g`, { claimIdleMs: 60_000 });
+    await source.receive(10, 0);
+    const acking = await openStreamSink(`${redis.url}/bytes-acked`, { role: 'predictions' });
+    linkSinksToSource(source, [acking]);
+    await acking.writeDeadLetters(letters.map((l, i) => ({ ...l, messageId: ids[i]! })));
+    expect((await streamEntries(client, 'bytes-acked:dead-letters')).map((e) => [e['body'], e['error']])).toEqual(expected.map(([, body, error]) => [body, error]));
+    expect(await pendingCount(client, 'bytes-src', 'g')).toBe(0);
+    await Promise.all([hashed.close(), acking.close(), source.close()]);
+  });
+
   it('rejects unknown parameters and a missing stream name', async () => {
     await expect(openStreamSink(`${redis.url}/x?ttl=5`, { role: 'predictions' })).rejects.toThrow(
       `${redis.url}/x?ttl=5: unknown parameter "ttl" for a Redis stream sink (known: db, dedup-ttl-ms)`,

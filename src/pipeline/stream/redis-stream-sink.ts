@@ -26,7 +26,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { silentLogger, type Logger } from '../../logging/logger.js';
-import { lengthPrefixed, unpackFormat } from './length-prefixed.js';
+import { packValues } from './packed-values.js';
 import { connectRedis, redisError } from './redis-connection.js';
 import type { RedisStreamSource } from './redis-stream-source.js';
 import { intParam, parseRedisStreamUrl, sameRedisServer, type RedisStreamUrl } from './redis-stream-url.js';
@@ -45,65 +45,58 @@ const ENTRIES_PER_CALL = 500;
 const RECORD_WIDTH = 5;
 const LETTER_WIDTH = 6;
 
-// Shared by both scripts. ARGV[1]: 'records' or 'letters'; ARGV[2]: the entries' values, packed by
-// lengthPrefixed (RECORD_WIDTH or LETTER_WIDTH per entry); ARGV[3], ARGV[4]: for records, the model name and
+// Shared by both scripts. ARGV[1]: 'records' or 'letters'; ARGV[2], ARGV[3]: the entries' values, packed by
+// packValues (RECORD_WIDTH or LETTER_WIDTH per entry); ARGV[4], ARGV[5]: for records, the model name and
 // version shared by every entry of the call. XADD's arguments are spelled out rather than built in a table:
 // that costs Redis less.
 const UNPACK_AND_APPEND = `
-local kind, blob, modelName, modelVersion = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local format = kind == 'records' and '${unpackFormat(RECORD_WIDTH)}' or '${unpackFormat(LETTER_WIDTH)}'
-local function unpackAt(pos)
-  return struct.unpack(format, blob, pos)
-end
-local function append(a, b, c, d, e, f)
+local kind, modelName, modelVersion = ARGV[1], ARGV[4], ARGV[5]
+local width = kind == 'records' and ${RECORD_WIDTH} or ${LETTER_WIDTH}
+local values = {struct.unpack(ARGV[2], ARGV[3])}
+-- The last value struct.unpack returns is the position after the bytes it read.
+values[#values] = nil
+local function append(at)
   if kind == 'records' then
-    return redis.pcall('XADD', KEYS[1], '*', 'message_id', a, 'instance', b, 'prediction', c,
-      'model_name', modelName, 'model_version', modelVersion, 'event_time_ms', d, 'prediction_time_ms', e)
+    return redis.pcall('XADD', KEYS[1], '*', 'message_id', values[at], 'instance', values[at + 1], 'prediction', values[at + 2],
+      'model_name', modelName, 'model_version', modelVersion, 'event_time_ms', values[at + 3], 'prediction_time_ms', values[at + 4])
   end
-  return redis.pcall('XADD', KEYS[1], '*', 'message_id', a, 'body', b, 'error', c, 'deliveries', d,
-    'event_time_ms', e, 'failed_time_ms', f)
+  return redis.pcall('XADD', KEYS[1], '*', 'message_id', values[at], 'body', values[at + 1], 'error', values[at + 2],
+    'deliveries', values[at + 3], 'event_time_ms', values[at + 4], 'failed_time_ms', values[at + 5])
 end
 `;
 
-// KEYS[1]: the stream; KEYS[2]: the source stream. ARGV as above, then ARGV[5]: the source's consumer group.
+// KEYS[1]: the stream; KEYS[2]: the source stream. ARGV as above, then ARGV[6]: the source's consumer group.
 // Returns the number of entries appended and the ids of those skipped (their messages were acknowledged already).
 const APPEND_AND_ACKNOWLEDGE = `${UNPACK_AND_APPEND}
-local group = ARGV[5]
+local group = ARGV[6]
 local keyType = redis.call('TYPE', KEYS[1])['ok']
 if keyType ~= 'stream' and keyType ~= 'none' then
   return redis.error_reply('WRONGTYPE ' .. KEYS[1] .. ' holds a ' .. keyType .. ', not a stream')
 end
-local appended, skipped, pos = 0, {}, 1
-while pos <= #blob do
-  local a, b, c, d, e, f
-  if kind == 'records' then a, b, c, d, e, pos = unpackAt(pos) else a, b, c, d, e, f, pos = unpackAt(pos) end
-  if redis.call('XACK', KEYS[2], group, a) == 1 then
-    local reply = append(a, b, c, d, e, f)
+local appended, skipped = 0, {}
+for at = 1, #values, width do
+  if redis.call('XACK', KEYS[2], group, values[at]) == 1 then
+    local reply = append(at)
     if type(reply) == 'table' and reply.err then return reply end
     appended = appended + 1
   else
-    skipped[#skipped + 1] = a
+    skipped[#skipped + 1] = values[at]
   end
 end
 return {appended, unpack(skipped)}
 `;
 
-// KEYS[1]: the stream. ARGV as above, then ARGV[5]: the dedup key prefix, ARGV[6]: the dedup period (ms). The
+// KEYS[1]: the stream. ARGV as above, then ARGV[6]: the dedup key prefix, ARGV[7]: the dedup period (ms). The
 // ids are looked up with one HMGET per hash and recorded with one HSET, not one call each: a call from the
 // script costs Redis about as much as the lookup itself. An id twice in one call is appended once. Returns
 // the number of entries appended.
 const APPEND_ONCE = `${UNPACK_AND_APPEND}
-local prefix, period = ARGV[5], tonumber(ARGV[6])
+local prefix, period = ARGV[6], tonumber(ARGV[7])
 local time = redis.call('TIME')
 local n = math.floor((tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)) / period)
 local current, previous = prefix .. n, prefix .. (n - 1)
-local entries, ids, pos = {}, {}, 1
-while pos <= #blob do
-  local entry = {unpackAt(pos)}
-  pos = table.remove(entry)
-  entries[#entries + 1] = entry
-  ids[#ids + 1] = entry[1]
-end
+local ids = {}
+for at = 1, #values, width do ids[#ids + 1] = values[at] end
 local inCurrent = redis.call('HMGET', current, unpack(ids))
 local inPrevious = redis.call('HMGET', previous, unpack(ids))
 local seen, added = {}, {}
@@ -116,7 +109,7 @@ end
 for i, id in ipairs(ids) do
   if not inCurrent[i] and not inPrevious[i] and not seen[id] then
     seen[id] = true
-    local reply = append(unpack(entries[i]))
+    local reply = append((i - 1) * width + 1)
     -- The entries appended before a failing one are recorded, so a retry does not append them again.
     if type(reply) == 'table' and reply.err then
       record()
@@ -213,7 +206,8 @@ export class RedisStreamSink implements StreamSink {
 
   /** `values`: RECORD_WIDTH or LETTER_WIDTH per entry, the message id first; the model's name and version for records. */
   private async append(stream: string, kind: 'records' | 'letters', values: readonly string[], modelName: string, modelVersion: string): Promise<void> {
-    const shared = [kind, lengthPrefixed(values), modelName, modelVersion];
+    const packed = packValues(values);
+    const shared = [kind, packed.format, packed.bytes, modelName, modelVersion];
     const source = this.acknowledged;
     try {
       if (source === undefined) {

@@ -1,0 +1,34 @@
+/**
+ * Strings packed for a Redis script as two arguments: their UTF-8 bytes back to back, and the format with which
+ * the script's `struct.unpack(format, bytes)` splits them again in one call (`c<n>`: a string of n bytes).
+ * Redis then decodes nothing and unescapes nothing, which costs it less than `cjson.decode` of the same values,
+ * and the client writes all the bytes with one call instead of one per value (or one script argument per value,
+ * which costs ioredis far more). An empty value is one NUL byte read as a zero-terminated string (`s`), since
+ * `c0` means something else to struct.
+ *
+ * One call returns every value on Lua's stack, which holds about 8000: keep a call's values well below that.
+ */
+export interface PackedValues {
+  readonly format: string;
+  readonly bytes: Buffer;
+}
+
+const NUL = '\0';
+
+export function packValues(values: readonly string[]): PackedValues {
+  let format = '';
+  let hasEmpty = false;
+  const joined = values.join('');
+  // Every character one byte (the common case: JSON of numbers, ids, times): lengths need no measuring.
+  const ascii = Buffer.byteLength(joined, 'utf8') === joined.length;
+  for (const value of values) {
+    if (value.length === 0) {
+      hasEmpty = true;
+      format += 's';
+    } else {
+      format += `c${ascii ? value.length : Buffer.byteLength(value, 'utf8')}`;
+    }
+  }
+  const text = hasEmpty ? values.map((value) => (value.length === 0 ? NUL : value)).join('') : joined;
+  return { format, bytes: Buffer.from(text, ascii ? 'latin1' : 'utf8') };
+}
