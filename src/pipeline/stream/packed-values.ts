@@ -14,21 +14,24 @@ export interface PackedValues {
 }
 
 const NUL = '\0';
+/** `c<n>` for the lengths most values have, made once: the format is joined from these, not built a piece at a time. */
+const PIECES = Array.from({ length: 256 }, (_, n) => (n === 0 ? 's' : `c${n}`));
+
+function piece(length: number): string {
+  return length < PIECES.length ? PIECES[length]! : `c${length}`;
+}
 
 export function packValues(values: readonly string[]): PackedValues {
-  let format = '';
+  const pieces = new Array<string>(values.length);
   let hasEmpty = false;
   const joined = values.join('');
   // Every character one byte (the common case: JSON of numbers, ids, times): lengths need no measuring.
   const ascii = Buffer.byteLength(joined, 'utf8') === joined.length;
-  for (const value of values) {
-    if (value.length === 0) {
-      hasEmpty = true;
-      format += 's';
-    } else {
-      format += `c${ascii ? value.length : Buffer.byteLength(value, 'utf8')}`;
-    }
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
+    if (value.length === 0) hasEmpty = true;
+    pieces[i] = piece(ascii ? value.length : Buffer.byteLength(value, 'utf8'));
   }
   const text = hasEmpty ? values.map((value) => (value.length === 0 ? NUL : value)).join('') : joined;
-  return { format, bytes: Buffer.from(text, ascii ? 'latin1' : 'utf8') };
+  return { format: pieces.join(''), bytes: Buffer.from(text, ascii ? 'latin1' : 'utf8') };
 }

@@ -161,17 +161,19 @@ export class StreamRunner {
       read_ahead: readAhead,
       max_attempts: o.maxAttempts,
     });
-    /** Messages read and not yet in a window, oldest first, with when each was read. */
-    const buffered: Array<{ readonly message: StreamMessage; readonly at: number }> = [];
+    /** Messages read and not yet in a window, oldest first, and when each was read (two arrays: no object per message). */
+    const buffered: StreamMessage[] = [];
+    const readAt: number[] = [];
     let lastActive = performance.now();
     let readFailures = 0;
     let nothingNew = false;
     let reason: StreamSummary['reason'] = 'stopped';
     const dispatchReady = (now: number): void => {
       while (buffered.length > 0 && this.inFlight.size < o.maxInFlight) {
-        if (buffered.length < o.windowSize && now < buffered[0]!.at + o.windowMs) return;
-        const window = buffered.splice(0, o.windowSize);
-        this.dispatch(context, window.map((b) => b.message), window[0]!.at);
+        if (buffered.length < o.windowSize && now < readAt[0]! + o.windowMs) return;
+        const openedAt = readAt[0]!;
+        readAt.splice(0, o.windowSize);
+        this.dispatch(context, buffered.splice(0, o.windowSize), openedAt);
       }
     };
     try {
@@ -186,7 +188,7 @@ export class StreamRunner {
           continue;
         }
         // Block only with nothing to hand out; a partial window waits at most until its window time is up.
-        const wait = buffered.length === 0 ? pollMs : slotFree ? Math.max(0, buffered[0]!.at + o.windowMs - performance.now()) : 0;
+        const wait = buffered.length === 0 ? pollMs : slotFree ? Math.max(0, readAt[0]! + o.windowMs - performance.now()) : 0;
         let got: StreamMessage[];
         try {
           got = await o.source.receive(room, Math.ceil(wait));
@@ -204,7 +206,10 @@ export class StreamRunner {
         if (got.length > 0) {
           this.counters.received += got.length;
           o.metrics?.received.inc(got.length);
-          for (const message of got) buffered.push({ message, at: now });
+          for (const message of got) {
+            buffered.push(message);
+            readAt.push(now);
+          }
         }
         if (got.length > 0 || buffered.length > 0 || this.inFlight.size > 0) lastActive = now;
         else if (await sourceExhausted(o.source, context)) {
@@ -218,8 +223,9 @@ export class StreamRunner {
       // Stopping: what was read still goes out, in windows, before the drain below.
       while (buffered.length > 0) {
         while (this.inFlight.size >= o.maxInFlight) await Promise.race(this.inFlight);
-        const window = buffered.splice(0, o.windowSize);
-        this.dispatch(context, window.map((b) => b.message), window[0]!.at);
+        const openedAt = readAt[0]!;
+        readAt.splice(0, o.windowSize);
+        this.dispatch(context, buffered.splice(0, o.windowSize), openedAt);
       }
     } finally {
       // Whatever ended the loop, windows already read are finished (or left unacknowledged) before returning.

@@ -171,7 +171,7 @@ async function writeRecords(context: WindowContext, items: readonly Unwritten[])
   context.counters.predicted += items.length;
   context.metrics?.done.inc({ outcome: 'predicted' }, items.length);
   if (context.metrics !== undefined) for (const { record } of items) context.metrics.endToEndLatency.observe(Math.max(0, record.predictionTimeMs - record.eventTimeMs) / 1000);
-  acknowledge(context, context.sink, items.map((i) => i.message));
+  acknowledge(context, context.sink, items, (i) => i.message);
   return undefined;
 }
 
@@ -195,7 +195,7 @@ async function writeDeadLetters(context: WindowContext, failed: readonly Failed[
     context.logger.log('warn', 'stream_dead_letter', { message_id: letter.messageId, error: letter.error, deliveries: letter.deliveries, window: windowSize });
   }
   context.metrics?.done.inc({ outcome: 'dead_lettered' }, letters.length);
-  acknowledge(context, context.deadLetters, failed.map((f) => f.message));
+  acknowledge(context, context.deadLetters, failed, (f) => f.message);
 }
 
 /**
@@ -203,12 +203,13 @@ async function writeDeadLetters(context: WindowContext, failed: readonly Failed[
  * free as soon as its rows are stored, and acknowledgements made meanwhile go out together. The runner waits
  * for the last ones before it returns. Nothing to send when the sink that stored them acknowledged them.
  */
-function acknowledge(context: WindowContext, storedBy: StreamSink, messages: readonly StreamMessage[]): void {
+function acknowledge<T>(context: WindowContext, storedBy: StreamSink, items: readonly T[], messageOf: (item: T) => StreamMessage): void {
   if (storedBy.acknowledgesSource === true) {
-    context.counters.acked += messages.length;
-    context.metrics?.acked.inc(messages.length);
+    context.counters.acked += items.length;
+    context.metrics?.acked.inc(items.length);
     return;
   }
+  const messages = items.map(messageOf);
   void context.ack.submit(messages).then(
     () => {
       context.counters.acked += messages.length;
