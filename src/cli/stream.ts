@@ -29,7 +29,7 @@ const STREAM_FLAGS: readonly FlagSpec[] = [
   { name: 'max_attempts', type: 'int', default: 5, help: 'attempts of a message (deliveries included) before a transient failure makes it a dead letter' },
   { name: 'retry_backoff_ms', type: 'int', default: 100, help: 'wait before the first retry; doubles on each retry (with jitter)' },
   { name: 'retry_max_backoff_ms', type: 'int', default: 10000, help: 'longest wait between retries' },
-  { name: 'claim_idle_ms', type: 'int', default: 30000, help: 'take over messages another consumer left unacknowledged this long (Redis XAUTOCLAIM; NATS ack wait); a URL parameter wins' },
+  { name: 'claim_idle_ms', type: 'int', default: 30000, help: 'take over messages another consumer left unacknowledged this long (Redis XPENDING IDLE + XCLAIM; NATS ack wait); a URL parameter wins' },
   { name: 'idle_exit_ms', type: 'int', default: 0, help: 'exit 0 after this long with no message and nothing in flight; 0 = run until SIGTERM/SIGINT' },
   { name: 'included_fields', type: 'string', default: '', help: 'comma-separated fields of an object message that make up the instance, in this order' },
   { name: 'excluded_fields', type: 'string', default: '', help: 'comma-separated fields of an object message left out of the instance' },

@@ -1,5 +1,6 @@
 // The Redis Streams source against a real redis-server: group creation, bodies and event times, acknowledgement,
-// a restarted consumer resuming its own pending entries, XAUTOCLAIM of a dead consumer's entries, deleted entries.
+// a restarted consumer resuming its own pending entries, taking over a dead consumer's entries (XPENDING IDLE,
+// XCLAIM), deleted entries.
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStreamSource } from '../../src/pipeline/stream/redis-stream-source.js';
@@ -75,7 +76,7 @@ describe('Redis stream source', () => {
     await after.close();
   });
 
-  it('takes over a dead consumer\'s entries once they are idle longer than claim-idle-ms (XAUTOCLAIM), counting deliveries', async () => {
+  it('takes over a dead consumer\'s entries once they are idle longer than claim-idle-ms (XPENDING IDLE, XCLAIM), counting deliveries', async () => {
     const ids = await publish(client, 's3', ['{"n":1}', '{"n":2}']);
     const dead = await open(`${redis.url}/s3?group=g&consumer=dead`);
     expect(await dead.receive(10, 100)).toHaveLength(2);
@@ -108,6 +109,23 @@ describe('Redis stream source', () => {
     expect(await source.receive(10, 50)).toEqual([]);
     await source.ack([message!]);
     await source.close();
+  });
+
+  it('pages past the idle entries it is still working on to the ones a dead consumer left behind them', async () => {
+    const ids = await publish(client, 's6', ['{"n":1}', '{"n":2}', '{"n":3}', '{"n":4}', '{"n":5}']);
+    const busy = await open(`${redis.url}/s6?group=g&consumer=busy&claim-idle-ms=100`);
+    expect((await busy.receive(3, 50)).map((m) => m.id)).toEqual(ids.slice(0, 3));
+    const dead = await open(`${redis.url}/s6?group=g&consumer=dead`);
+    expect((await dead.receive(2, 50)).map((m) => m.id)).toEqual(ids.slice(3));
+    await dead.close();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Pages of two: the first holds only its own entries, the second one of its own and the dead consumer's first.
+    expect(await busy.receive(2, 0)).toEqual([]);
+    expect((await busy.receive(2, 0)).map((m) => [m.id, m.deliveries])).toEqual([[ids[3], 2]]);
+    expect((await busy.receive(2, 0)).map((m) => [m.id, m.deliveries])).toEqual([[ids[4], 2]]);
+    const owners = (await client.xpending('s6', 'g', '-', '+', 10)) as Array<[string, string, number, number]>;
+    expect(owners.map(([, consumer]) => consumer)).toEqual(['busy', 'busy', 'busy', 'busy', 'busy']);
+    await busy.close();
   });
 
   it('acknowledges and skips pending entries that were deleted from the stream', async () => {

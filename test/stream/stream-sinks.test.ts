@@ -236,6 +236,13 @@ describe('Redis stream sink', () => {
     const otherHost = await openStreamSink(`${redis.url.replace('127.0.0.1', 'localhost')}/elsewhere`, { role: 'predictions' });
     linkSinksToSource(source, [otherDb, otherHost, undefined, samePlace]);
     expect([otherDb.acknowledgesSource, otherHost.acknowledgesSource, samePlace.acknowledgesSource]).toEqual([false, false, true]);
+    const [id] = await publish(client, 'elsewhere-src', ['{"a":0}']);
+    await source.receive(10, 0);
+    await otherHost.write([record(id!, 0)]);
+    // Appended and recorded in a dedup hash; the message stays pending for the runner's own XACK.
+    expect((await streamEntries(client, 'elsewhere')).map((e) => e['message_id'])).toEqual([id]);
+    expect((await Promise.all((await client.keys('elsewhere:seen:*')).map((h) => client.hkeys(h)))).flat()).toEqual([id]);
+    expect(await pendingCount(client, 'elsewhere-src', 'g')).toBe(1);
     await Promise.all([otherDb.close(), samePlace.close(), otherHost.close(), source.close()]);
   });
 

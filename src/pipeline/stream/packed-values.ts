@@ -22,16 +22,37 @@ function piece(length: number): string {
 }
 
 export function packValues(values: readonly string[]): PackedValues {
-  const pieces = new Array<string>(values.length);
-  let hasEmpty = false;
   const joined = values.join('');
-  // Every character one byte (the common case: JSON of numbers, ids, times): lengths need no measuring.
-  const ascii = Buffer.byteLength(joined, 'utf8') === joined.length;
+  // Every character one byte (the common case: JSON of numbers, ids, times): lengths are the string lengths.
+  if (Buffer.byteLength(joined, 'utf8') === joined.length) {
+    const pieces = new Array<string>(values.length);
+    let hasEmpty = false;
+    for (let i = 0; i < values.length; i++) {
+      const length = values[i]!.length;
+      if (length === 0) hasEmpty = true;
+      pieces[i] = piece(length);
+    }
+    const text = hasEmpty ? values.map((value) => (value.length === 0 ? NUL : value)).join('') : joined;
+    return { format: pieces.join(''), bytes: Buffer.from(text, 'latin1') };
+  }
+  // Otherwise each value is encoded on its own, and its length is what that wrote: joined, a value ending in
+  // half a surrogate pair and the next beginning with the other half would encode differently.
+  let room = 0;
+  // At most 3 bytes per UTF-16 code unit, and the NUL of an empty value.
+  for (const value of values) room += 3 * value.length + 1;
+  const bytes = Buffer.allocUnsafe(room);
+  const pieces = new Array<string>(values.length);
+  let at = 0;
   for (let i = 0; i < values.length; i++) {
     const value = values[i]!;
-    if (value.length === 0) hasEmpty = true;
-    pieces[i] = piece(ascii ? value.length : Buffer.byteLength(value, 'utf8'));
+    if (value.length === 0) {
+      bytes[at++] = 0;
+      pieces[i] = piece(0);
+      continue;
+    }
+    const length = bytes.write(value, at, 'utf8');
+    pieces[i] = piece(length);
+    at += length;
   }
-  const text = hasEmpty ? values.map((value) => (value.length === 0 ? NUL : value)).join('') : joined;
-  return { format: pieces.join(''), bytes: Buffer.from(text, ascii ? 'latin1' : 'utf8') };
+  return { format: pieces.join(''), bytes: bytes.subarray(0, at) };
 }

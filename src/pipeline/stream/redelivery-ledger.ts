@@ -2,7 +2,7 @@
  * Messages handed out and not yet acknowledged, for sources whose broker does not redeliver by itself to a
  * live consumer (Kafka only re-reads from the committed offset after a restart or rebalance; a file or stdin
  * has no broker at all). A message left unacknowledged for `ackWaitMs` is handed out again with `deliveries`
- * one higher — what JetStream's ack_wait and Redis XAUTOCLAIM do — so the runner's retry and dead-letter rules
+ * one higher — what JetStream's ack_wait and a Redis XCLAIM do — so the runner's retry and dead-letter rules
  * work the same on every source.
  *
  * Every hand-out gets the deadline now + ackWaitMs, which only grows, so the Map's insertion order (a

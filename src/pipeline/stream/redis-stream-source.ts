@@ -17,7 +17,8 @@
  * - `ack` is `XACK` (unless a Redis sink on the same server acknowledges as it writes: see
  *   redis-stream-sink.ts). Blocking reads use their own connection, so acknowledgements never wait behind them.
  *
- * Default group `millrace`; default consumer `<hostname>-<pid>`.
+ * Default group `millrace`; default consumer `<hostname>-<pid>`. Consumer names must differ between live workers:
+ * a worker leaves alone the entries pending under its own name, taking them for its own work in flight.
  */
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
@@ -148,20 +149,27 @@ export class RedisStreamSource implements StreamSource {
     } catch (err) {
       throw redisError(this.url, 'XPENDING', err);
     }
-    if (rows.length < max) {
-      this.claimCursor = '-';
-      this.nextClaimAt = Date.now() + this.claimIntervalMs;
-    } else {
-      this.claimCursor = `(${rows[rows.length - 1]![0]}`;
-    }
+    // The next claim lists the next page; after the last one, it starts over once claimIntervalMs has passed.
+    const nextPage = (): void => {
+      if (rows.length < max) {
+        this.claimCursor = '-';
+        this.nextClaimAt = Date.now() + this.claimIntervalMs;
+      } else {
+        this.claimCursor = `(${rows[rows.length - 1]![0]}`;
+      }
+    };
     const theirs = rows.filter(([, consumer]) => consumer !== this.consumer);
-    if (theirs.length === 0) return [];
+    if (theirs.length === 0) {
+      nextPage();
+      return [];
+    }
     let reply: unknown;
     try {
       reply = await this.reader.callBuffer('XCLAIM', this.url.stream, this.group, this.consumer, this.claimIdleMs, ...theirs.map(([id]) => id));
     } catch (err) {
       throw redisError(this.url, 'XCLAIM', err);
     }
+    nextPage();
     // XCLAIM counts this delivery. Redis 7 leaves deleted entries out of the reply (and off the pending list).
     const deliveries = new Map(theirs.map(([id, , , count]) => [id, Number(count) + 1]));
     const claimed = (reply as Array<Entry | null>).filter((entry): entry is Entry => entry !== null);

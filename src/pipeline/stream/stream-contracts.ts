@@ -25,7 +25,7 @@ export interface StreamSource {
   readonly display: string;
   /**
    * Up to `max` messages, waiting at most `waitMs` for the first (an empty array when none came). Messages left
-   * unacknowledged by a consumer that died are handed out again here (Redis XAUTOCLAIM; broker redelivery on
+   * unacknowledged by a consumer that died are handed out again here (Redis XPENDING IDLE + XCLAIM; broker redelivery on
    * NATS and Kafka), with `deliveries` counting up.
    */
   receive(max: number, waitMs: number): Promise<StreamMessage[]>;

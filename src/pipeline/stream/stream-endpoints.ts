@@ -25,7 +25,7 @@ import { StdoutSink } from './stdout-sink.js';
 
 export interface SourceOptions {
   /**
-   * Messages left unacknowledged this long by another consumer are taken over (Redis XAUTOCLAIM); a URL
+   * Messages left unacknowledged this long by another consumer are taken over (Redis XPENDING IDLE + XCLAIM); a URL
    * parameter (`claim-idle-ms`) wins over it.
    */
   readonly claimIdleMs: number;
@@ -109,8 +109,9 @@ export async function openStreamSink(url: string, options: SinkOptions): Promise
 
 /**
  * Lets each sink acknowledge the source's messages itself as it stores them, where it can (a Redis sink on
- * its Redis source's server: one atomic script appends and acknowledges, see redis-stream-sink.ts), which
- * makes the pair exactly-once and saves the separate acknowledgement. Call once both are open; a sink that
+ * its Redis source's server: one atomic script appends and acknowledges, see redis-stream-sink.ts), so that
+ * a message's entry and its acknowledgement are one step (one entry per message within a consumer group), and
+ * saves the separate acknowledgement. Call once both are open; a sink that
  * cannot stays as it is, and the runner acknowledges after its writes.
  */
 export function linkSinksToSource(source: StreamSource, sinks: ReadonlyArray<StreamSink | undefined>): void {

@@ -216,7 +216,8 @@ function acknowledge<T>(context: WindowContext, storedBy: StreamSink, items: rea
       context.metrics?.acked.inc(messages.length);
     },
     (err: unknown) => {
-      // Harmless for correctness: the broker delivers them again and the sink ignores the repeat.
+      // Harmless for correctness: the broker delivers them again (after ack_wait; on Redis, to another worker's claim
+      // or this one's restart) and the sink ignores the repeat.
       context.metrics?.ackFailures.inc(messages.length);
       context.logger.log('warn', 'stream_ack_failed', { messages: messages.length, error: toServingError(err).message });
     },
