@@ -89,14 +89,15 @@ async function expectExactlyOnce(table: string, ids: readonly string[]): Promise
   expect(new Set(stored.map((r) => r['message_id']))).toEqual(new Set(ids));
 }
 
-const workerArgs = (stream: string, table: string, extra: readonly string[] = []): string[] => [
+/** A worker's arguments; `sink`: a PostgreSQL table by name, or any sink URL. */
+const workerArgs = (stream: string, sink: string, extra: readonly string[] = []): string[] => [
   'stream',
   '--source',
   `${redis.url}/${stream}?group=workers&claim-idle-ms=1000`,
   '--model',
   model,
   '--sink',
-  `${postgres.url}?table=${table}`,
+  sink.includes('://') ? sink : `${postgres.url}?table=${sink}`,
   '--window_size',
   '64',
   '--window_ms',
@@ -171,7 +172,7 @@ describe.each([
     if (sink !== client) sink.disconnect();
   });
   const redisWorker = (stream: string, out: string, extra: readonly string[] = []): string[] =>
-    workerArgs(stream, 'unused', extra).map((a) => (a === `${postgres.url}?table=unused` ? sinkIn(out) : a));
+    workerArgs(stream, sinkIn(out), extra);
 
   it('20k messages, the worker killed with SIGKILL mid-stream and started again: every message has exactly one entry', async () => {
     const [stream, out] = [`accept-r${db.length}`, `accept-r${db.length}:out`];

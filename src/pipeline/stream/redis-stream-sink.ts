@@ -170,15 +170,14 @@ export class RedisStreamSink implements StreamSink {
 
   /**
    * Makes every write also acknowledge the messages it holds, in the same script, when the source is a Redis
-   * stream on this sink's server (the same host, port and database); returns whether it does. From then on,
+   * stream on this sink's server (the same host, port, database and user); otherwise nothing changes. From then on,
    * the runner leaves acknowledging to the sink, and duplicates are caught by the source's pending list
    * instead of the dedup hashes.
    */
-  acknowledgeFor(source: RedisStreamSource): boolean {
-    if (!sameRedisServer(source.url, this.url)) return false;
+  acknowledgeFor(source: RedisStreamSource): void {
+    if (!sameRedisServer(source.url, this.url)) return;
     this.acknowledged = { stream: source.url.stream, group: source.group };
     this.logger.log('info', 'redis_sink_acknowledges_source', { sink: this.display, source: source.display, group: source.group });
-    return true;
   }
 
   async write(records: readonly PredictionRecord[]): Promise<void> {

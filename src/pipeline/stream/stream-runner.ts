@@ -168,12 +168,16 @@ export class StreamRunner {
     let readFailures = 0;
     let nothingNew = false;
     let reason: StreamSummary['reason'] = 'stopped';
+    /** Sends the oldest messages read (up to a window) on their way, opened when the first of them was read. */
+    const dispatchOldest = (): void => {
+      const openedAt = readAt[0]!;
+      readAt.splice(0, o.windowSize);
+      this.dispatch(context, buffered.splice(0, o.windowSize), openedAt);
+    };
     const dispatchReady = (now: number): void => {
       while (buffered.length > 0 && this.inFlight.size < o.maxInFlight) {
         if (buffered.length < o.windowSize && now < readAt[0]! + o.windowMs) return;
-        const openedAt = readAt[0]!;
-        readAt.splice(0, o.windowSize);
-        this.dispatch(context, buffered.splice(0, o.windowSize), openedAt);
+        dispatchOldest();
       }
     };
     try {
@@ -223,9 +227,7 @@ export class StreamRunner {
       // Stopping: what was read still goes out, in windows, before the drain below.
       while (buffered.length > 0) {
         while (this.inFlight.size >= o.maxInFlight) await Promise.race(this.inFlight);
-        const openedAt = readAt[0]!;
-        readAt.splice(0, o.windowSize);
-        this.dispatch(context, buffered.splice(0, o.windowSize), openedAt);
+        dispatchOldest();
       }
     } finally {
       // Whatever ended the loop, windows already read are finished (or left unacknowledged) before returning.
