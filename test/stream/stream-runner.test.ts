@@ -7,7 +7,7 @@ import { ServingError } from '../../src/errors/serving-error.js';
 import type { Predictor } from '../../src/serving/predictor.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
-import { duckRows, instances, pendingCount, publish, startWorker, streamEntries, tempDir, writeWeightedSumModel } from './support.js';
+import { acknowledgedCount, duckRows, instances, pendingCount, publish, startWorker, streamEntries, tempDir, writeWeightedSumModel } from './support.js';
 
 let redis: RedisServer;
 let client: Redis;
@@ -73,7 +73,9 @@ describe('windows', () => {
     const db = join(dir.path, 'timed.db');
     const worker = await startWorker({ source, sink: `duckdb://${db}?table=preds`, model, windowSize: 100, windowMs: 300 });
     await publish(client, stream, instances(5));
-    await waitFor(async () => (await duckRows(db, 'SELECT count(*) AS n FROM preds'))[0]!['n'] === 5n);
+    // Waits on the broker, not on the table: a second DuckDB connection polling the file while the worker
+    // commits to it has hung this process. A message is acknowledged only once its row is stored.
+    await waitFor(async () => (await acknowledgedCount(client, stream, 'g')) === 5);
     const summary = await worker.stop();
     expect(summary).toMatchObject({ received: 5, predicted: 5, windows: 1 });
     // The window opened when its first message arrived, after it was published, so every latency covers window_ms.

@@ -133,6 +133,15 @@ export async function pgRows(url: string, sql: string): Promise<Array<Record<str
   }
 }
 
+/** Entries a consumer group has read and acknowledged (XINFO GROUPS: entries-read minus pending). */
+export async function acknowledgedCount(redis: Redis, stream: string, group: string): Promise<number> {
+  const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
+  const info = groups.find((g) => g[g.indexOf('name') + 1] === group);
+  if (info === undefined) return 0;
+  const field = (name: string): number => Number(info[info.indexOf(name) + 1] ?? 0);
+  return field('entries-read') - field('pending');
+}
+
 /** Pending entries of a consumer group (XPENDING summary count). */
 export async function pendingCount(redis: Redis, stream: string, group: string): Promise<number> {
   const summary = (await redis.xpending(stream, group)) as [number, ...unknown[]];
