@@ -11,10 +11,14 @@ import { instanceJson } from '../instance-json.js';
 import { InstanceShaper, type ShapingOptions } from '../instance-shaper.js';
 
 /**
- * The instance as JSON text and, when JSON.parse read it exactly, as a value (which lets the model's input
- * tensors be filled without parsing the text again); or the problem (an INVALID_ARGUMENT message).
+ * Decoded instances, in columns: `instances[i]` is an instance as JSON text and `values[i]` the same instance as
+ * a value when JSON.parse read it exactly (which lets the model's input tensors be filled without parsing the
+ * text again), or NO_VALUE. Columns rather than an object per message: a window decodes hundreds at a time.
  */
-export type DecodedMessage = { readonly instance: string; readonly value: unknown } | { readonly problem: string };
+export interface InstanceColumns {
+  readonly instances: string[];
+  readonly values: unknown[];
+}
 
 /** Stands for "no exact value": a number of 16 or more digits may be past what a double holds exactly. */
 export const NO_VALUE: unique symbol = Symbol('no exact value');
@@ -42,19 +46,23 @@ export class MessageDecoder {
     this.shaper = shapes ? new InstanceShaper(shaping, signatureCellDtypes(signature)) : undefined;
   }
 
-  decode(body: Uint8Array): DecodedMessage {
+  /** Appends the body's instance to `into`, or returns the problem (an INVALID_ARGUMENT message) and appends nothing. */
+  decode(body: Uint8Array, into: InstanceColumns): string | undefined {
     const text = utf8(body).trim();
-    if (text === '') return { problem: 'the message body is empty (expected one JSON instance)' };
+    if (text === '') return 'the message body is empty (expected one JSON instance)';
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (err) {
-      return { problem: `the message body is not valid JSON: ${(err as Error).message}` };
+      return `the message body is not valid JSON: ${(err as Error).message}`;
     }
     if (this.shaper === undefined) {
       const problem = checkInstance(value, this.signature);
+      if (problem !== undefined) return problem;
       // The body's own text keeps numbers exactly as sent (JSON.parse would round big integers).
-      return problem === undefined ? { instance: text, value: LONG_NUMBER.test(text) ? NO_VALUE : value } : { problem };
+      into.instances.push(text);
+      into.values.push(LONG_NUMBER.test(text) ? NO_VALUE : value);
+      return undefined;
     }
     const object = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
     const names = object === undefined ? [] : Object.keys(object);
@@ -62,9 +70,12 @@ export class MessageDecoder {
       object === undefined
         ? this.shaper.shape({ kind: 'value', position: 1, value })
         : this.shaper.shape({ kind: 'fields', position: 1, names, values: names.map((n) => object[n]) });
-    if ('error' in shaped) return { problem: shaped.error };
+    if ('error' in shaped) return shaped.error;
     const problem = checkInstance(shaped.shaped.instance, this.signature);
-    return problem === undefined ? { instance: instanceJson(shaped.shaped.instance), value: LONG_NUMBER.test(text) ? NO_VALUE : shaped.shaped.instance } : { problem };
+    if (problem !== undefined) return problem;
+    into.instances.push(instanceJson(shaped.shaped.instance));
+    into.values.push(LONG_NUMBER.test(text) ? NO_VALUE : shaped.shaped.instance);
+    return undefined;
   }
 }
 

@@ -16,7 +16,7 @@ import type { Logger } from '../../logging/logger.js';
 import type { StreamMetrics } from '../../metrics/stream-metrics.js';
 import type { PredictionTarget, RowOutcome } from '../batch-predict.js';
 import type { GroupCommit } from './group-commit.js';
-import { bodyText, NO_VALUE, type MessageDecoder } from './message-decoder.js';
+import { bodyText, NO_VALUE, type InstanceColumns, type MessageDecoder } from './message-decoder.js';
 import type { ModelCallMerger } from './model-call-merger.js';
 import { backoffMs, isTransient, sleep, type BackoffOptions } from './retry-policy.js';
 import type { DeadLetter, PredictionRecord, StreamMessage, StreamSink, StreamSource } from './stream-contracts.js';
@@ -60,20 +60,20 @@ export interface WindowContext {
   readonly metrics?: StreamMetrics | undefined;
 }
 
-/** A message still to be predicted, with the attempt it is on (its first is its broker delivery count). */
-interface Pending {
-  readonly message: StreamMessage;
-  readonly instance: string;
-  /** The instance as a value, or NO_VALUE. */
-  readonly value: unknown;
-  readonly attempt: number;
+/**
+ * Messages still to be predicted, with the attempt each is on (its first is its broker delivery count). Columns
+ * rather than an object per message, here and below: a window holds hundreds of messages.
+ */
+interface PendingColumns extends InstanceColumns {
+  readonly messages: StreamMessage[];
+  readonly attempts: number[];
 }
 
-/** A prediction waiting to be written, with the attempt its write is on. */
-interface Unwritten {
-  readonly message: StreamMessage;
-  readonly record: PredictionRecord;
-  readonly attempt: number;
+/** Predictions waiting to be written, with the attempt each write is on. */
+interface UnwrittenColumns {
+  readonly messages: StreamMessage[];
+  readonly records: PredictionRecord[];
+  readonly attempts: number[];
 }
 
 /** A message that failed for good, and on which attempt. */
@@ -83,9 +83,12 @@ interface Failed {
   readonly attempt: number;
 }
 
+const noPending = (): PendingColumns => ({ messages: [], instances: [], values: [], attempts: [] });
+const noUnwritten = (): UnwrittenColumns => ({ messages: [], records: [], attempts: [] });
+
 export async function processWindow(context: WindowContext, messages: readonly StreamMessage[], openedAt: number): Promise<void> {
   const { decoder, maxAttempts } = context;
-  let pending: Pending[] = [];
+  let pending = noPending();
   let dead: Failed[] = [];
   for (const message of messages) {
     if (message.deliveries > maxAttempts) {
@@ -93,38 +96,56 @@ export async function processWindow(context: WindowContext, messages: readonly S
       dead.push({ message, error, attempt: message.deliveries });
       continue;
     }
-    const decoded = decoder.decode(message.body);
-    if ('problem' in decoded) dead.push({ message, error: new ServingError('INVALID_ARGUMENT', decoded.problem), attempt: message.deliveries });
-    else pending.push({ message, instance: decoded.instance, value: decoded.value, attempt: message.deliveries });
+    const problem = decoder.decode(message.body, pending);
+    if (problem !== undefined) {
+      dead.push({ message, error: new ServingError('INVALID_ARGUMENT', problem), attempt: message.deliveries });
+    } else {
+      pending.messages.push(message);
+      pending.attempts.push(message.deliveries);
+    }
   }
-  let unwritten: Unwritten[] = [];
+  let unwritten = noUnwritten();
   let retry = 0;
   for (;;) {
-    const again: Pending[] = [];
-    if (pending.length > 0) {
+    const again = noPending();
+    if (pending.messages.length > 0) {
       const outcomes = await predict(context.modelCalls, pending, retry > 0);
       const predictionTimeMs = Date.now();
-      pending.forEach((item, i) => {
+      for (let i = 0; i < outcomes.length; i++) {
         const outcome = outcomes[i]!;
+        const message = pending.messages[i]!;
+        const attempt = pending.attempts[i]!;
         if ('prediction' in outcome) {
-          unwritten.push({ message: item.message, record: recordOf(context.model, item, outcome.prediction, predictionTimeMs), attempt: item.attempt });
-        } else if (isTransient(outcome.error) && item.attempt < maxAttempts) {
-          again.push({ ...item, attempt: item.attempt + 1 });
+          unwritten.messages.push(message);
+          unwritten.records.push(recordOf(context.model, message, pending.instances[i]!, outcome.prediction, predictionTimeMs));
+          unwritten.attempts.push(attempt);
+        } else if (isTransient(outcome.error) && attempt < maxAttempts) {
+          again.messages.push(message);
+          again.instances.push(pending.instances[i]!);
+          again.values.push(pending.values[i]);
+          again.attempts.push(attempt + 1);
         } else {
-          dead.push({ message: item.message, error: outcome.error, attempt: item.attempt });
+          dead.push({ message, error: outcome.error, attempt });
         }
-      });
+      }
     }
-    if (unwritten.length > 0) {
+    if (unwritten.records.length > 0) {
       const failure = await writeRecords(context, unwritten);
-      const kept: Unwritten[] = [];
+      const kept = noUnwritten();
       if (failure !== undefined) {
-        for (const item of unwritten) {
-          if (item.attempt >= maxAttempts) dead.push({ message: item.message, error: failure, attempt: item.attempt });
-          else kept.push({ ...item, attempt: item.attempt + 1 });
+        for (let i = 0; i < unwritten.records.length; i++) {
+          const message = unwritten.messages[i]!;
+          const attempt = unwritten.attempts[i]!;
+          if (attempt >= maxAttempts) {
+            dead.push({ message, error: failure, attempt });
+          } else {
+            kept.messages.push(message);
+            kept.records.push(unwritten.records[i]!);
+            kept.attempts.push(attempt + 1);
+          }
         }
-        context.counters.retries += kept.length;
-        context.metrics?.retries.inc({ stage: 'sink' }, kept.length);
+        context.counters.retries += kept.records.length;
+        context.metrics?.retries.inc({ stage: 'sink' }, kept.records.length);
       }
       unwritten = kept;
     }
@@ -132,14 +153,14 @@ export async function processWindow(context: WindowContext, messages: readonly S
       await writeDeadLetters(context, dead, messages.length);
       dead = [];
     }
-    if (again.length > 0) {
-      context.counters.retries += again.length;
-      context.metrics?.retries.inc({ stage: 'predict' }, again.length);
+    if (again.messages.length > 0) {
+      context.counters.retries += again.messages.length;
+      context.metrics?.retries.inc({ stage: 'predict' }, again.messages.length);
     }
     pending = again;
-    if (pending.length === 0 && unwritten.length === 0) break;
+    if (pending.messages.length === 0 && unwritten.records.length === 0) break;
     if (context.shutdown.aborted) {
-      const left = pending.length + unwritten.length;
+      const left = pending.messages.length + unwritten.records.length;
       context.logger.log('warn', 'stream_retry_abandoned', { messages: left, reason: 'shutting down; the broker will deliver them again' });
       return;
     }
@@ -150,28 +171,25 @@ export async function processWindow(context: WindowContext, messages: readonly S
 }
 
 /** `retried`: this window's call is a retry, which goes alone (see model-call-merger.ts). */
-function predict(modelCalls: ModelCallMerger, items: readonly Pending[], retried: boolean): Promise<RowOutcome[]> {
-  const exact = items.every((i) => i.value !== NO_VALUE);
-  return modelCalls.predict(
-    items.map((i) => i.instance),
-    exact ? items.map((i) => i.value) : undefined,
-    retried,
-  );
+function predict(modelCalls: ModelCallMerger, pending: PendingColumns, retried: boolean): Promise<RowOutcome[]> {
+  const exact = !pending.values.includes(NO_VALUE);
+  return modelCalls.predict(pending.instances, exact ? pending.values : undefined, retried);
 }
 
 /** Writes and acknowledges the records; returns the failure (as UNAVAILABLE) when the sink did not take them. */
-async function writeRecords(context: WindowContext, items: readonly Unwritten[]): Promise<ServingError | undefined> {
+async function writeRecords(context: WindowContext, unwritten: UnwrittenColumns): Promise<ServingError | undefined> {
+  const { records } = unwritten;
   try {
-    await context.writeRecords.submit(items.map((i) => i.record));
+    await context.writeRecords.submit(records);
   } catch (err) {
-    const error = new ServingError('UNAVAILABLE', `sink ${context.sink.display} did not store ${items.length} records: ${toServingError(err).message}`);
-    context.logger.log('warn', 'stream_sink_write_failed', { records: items.length, error: error.message });
+    const error = new ServingError('UNAVAILABLE', `sink ${context.sink.display} did not store ${records.length} records: ${toServingError(err).message}`);
+    context.logger.log('warn', 'stream_sink_write_failed', { records: records.length, error: error.message });
     return error;
   }
-  context.counters.predicted += items.length;
-  context.metrics?.done.inc({ outcome: 'predicted' }, items.length);
-  if (context.metrics !== undefined) for (const { record } of items) context.metrics.endToEndLatency.observe(Math.max(0, record.predictionTimeMs - record.eventTimeMs) / 1000);
-  acknowledge(context, context.sink, items, (i) => i.message);
+  context.counters.predicted += records.length;
+  context.metrics?.done.inc({ outcome: 'predicted' }, records.length);
+  if (context.metrics !== undefined) for (const record of records) context.metrics.endToEndLatency.observe(Math.max(0, record.predictionTimeMs - record.eventTimeMs) / 1000);
+  acknowledge(context, context.sink, unwritten.messages);
   return undefined;
 }
 
@@ -195,7 +213,7 @@ async function writeDeadLetters(context: WindowContext, failed: readonly Failed[
     context.logger.log('warn', 'stream_dead_letter', { message_id: letter.messageId, error: letter.error, deliveries: letter.deliveries, window: windowSize });
   }
   context.metrics?.done.inc({ outcome: 'dead_lettered' }, letters.length);
-  acknowledge(context, context.deadLetters, failed, (f) => f.message);
+  acknowledge(context, context.deadLetters, failed.map((f) => f.message));
 }
 
 /**
@@ -203,13 +221,12 @@ async function writeDeadLetters(context: WindowContext, failed: readonly Failed[
  * free as soon as its rows are stored, and acknowledgements made meanwhile go out together. The runner waits
  * for the last ones before it returns. Nothing to send when the sink that stored them acknowledged them.
  */
-function acknowledge<T>(context: WindowContext, storedBy: StreamSink, items: readonly T[], messageOf: (item: T) => StreamMessage): void {
+function acknowledge(context: WindowContext, storedBy: StreamSink, messages: readonly StreamMessage[]): void {
   if (storedBy.acknowledgesSource === true) {
-    context.counters.acked += items.length;
-    context.metrics?.acked.inc(items.length);
+    context.counters.acked += messages.length;
+    context.metrics?.acked.inc(messages.length);
     return;
   }
-  const messages = items.map(messageOf);
   void context.ack.submit(messages).then(
     () => {
       context.counters.acked += messages.length;
@@ -224,14 +241,14 @@ function acknowledge<T>(context: WindowContext, storedBy: StreamSink, items: rea
   );
 }
 
-function recordOf(model: StreamModel, item: Pending, prediction: string, predictionTimeMs: number): PredictionRecord {
+function recordOf(model: StreamModel, message: StreamMessage, instance: string, prediction: string, predictionTimeMs: number): PredictionRecord {
   return {
-    messageId: item.message.id,
-    instance: item.instance,
+    messageId: message.id,
+    instance,
     prediction,
     modelName: model.name,
     modelVersion: model.version,
-    eventTimeMs: item.message.eventTimeMs,
+    eventTimeMs: message.eventTimeMs,
     predictionTimeMs,
   };
 }
