@@ -30,7 +30,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { silentLogger, type Logger } from '../../logging/logger.js';
-import { packValues } from './packed-values.js';
+import { packValues, ValuePacker, type PackedValues } from './packed-values.js';
 import { connectRedis, redisError } from './redis-connection.js';
 import type { RedisStreamSource } from './redis-stream-source.js';
 import { intParam, parseRedisStreamUrl, sameRedisServer, type RedisStreamUrl } from './redis-stream-url.js';
@@ -133,6 +133,20 @@ const sha1 = (script: string): string => createHash('sha1').update(script).diges
 const APPEND_ONCE_SHA = sha1(APPEND_ONCE);
 const APPEND_AND_ACKNOWLEDGE_SHA = sha1(APPEND_AND_ACKNOWLEDGE);
 
+/** A time in epoch milliseconds as text, remembered for the next record with the same time. */
+class TimeText {
+  private ms = Number.NaN;
+  private text = '';
+
+  of(ms: number): string {
+    if (ms !== this.ms) {
+      this.ms = ms;
+      this.text = String(ms);
+    }
+    return this.text;
+  }
+}
+
 /** The source whose messages the sink acknowledges as it appends their entries. */
 interface AcknowledgedSource {
   readonly stream: string;
@@ -187,12 +201,20 @@ export class RedisStreamSink implements StreamSink {
       const first = records[start]!;
       let end = start + 1;
       while (end < records.length && end - start < ENTRIES_PER_CALL && records[end]!.modelVersion === first.modelVersion && records[end]!.modelName === first.modelName) end++;
-      const values: string[] = [];
+      const packer = new ValuePacker();
+      // The records of a window share their prediction time, and messages of one millisecond their event time:
+      // each time is turned into text once per run of equal ones.
+      const eventTime = new TimeText();
+      const predictionTime = new TimeText();
       for (let i = start; i < end; i++) {
         const r = records[i]!;
-        values.push(r.messageId, r.instance, r.prediction, String(r.eventTimeMs), String(r.predictionTimeMs));
+        packer.add(r.messageId);
+        packer.add(r.instance);
+        packer.add(r.prediction);
+        packer.add(eventTime.of(r.eventTimeMs));
+        packer.add(predictionTime.of(r.predictionTimeMs));
       }
-      await this.append(this.records, 'records', values, first.modelName, String(first.modelVersion));
+      await this.append(this.records, 'records', packer.packed(), first.modelName, String(first.modelVersion));
       start = end;
     }
   }
@@ -201,7 +223,7 @@ export class RedisStreamSink implements StreamSink {
     for (let start = 0; start < letters.length; start += ENTRIES_PER_CALL) {
       const values: string[] = [];
       for (const l of letters.slice(start, start + ENTRIES_PER_CALL)) values.push(l.messageId, l.body, l.error, String(l.deliveries), String(l.eventTimeMs), String(l.failedTimeMs));
-      await this.append(this.letters, 'letters', values, '', '');
+      await this.append(this.letters, 'letters', packValues(values), '', '');
     }
   }
 
@@ -209,9 +231,8 @@ export class RedisStreamSink implements StreamSink {
     await this.client.quit().catch(() => this.client.disconnect());
   }
 
-  /** `values`: RECORD_WIDTH or LETTER_WIDTH per entry, the message id first; the model's name and version for records. */
-  private async append(stream: string, kind: 'records' | 'letters', values: readonly string[], modelName: string, modelVersion: string): Promise<void> {
-    const packed = packValues(values);
+  /** `packed`: RECORD_WIDTH or LETTER_WIDTH values per entry, the message id first; the model's name and version for records. */
+  private async append(stream: string, kind: 'records' | 'letters', packed: PackedValues, modelName: string, modelVersion: string): Promise<void> {
     const shared = [kind, packed.format, packed.bytes, modelName, modelVersion];
     const source = this.acknowledged;
     try {
