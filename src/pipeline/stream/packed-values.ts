@@ -22,65 +22,37 @@ function piece(length: number): string {
 }
 
 export function packValues(values: readonly string[]): PackedValues {
-  const packer = new ValuePacker();
-  for (const value of values) packer.add(value);
-  return packer.packed();
-}
-
-/**
- * Packs values added one at a time: their text is concatenated as they come (no array of values, no join),
- * and only their lengths are kept.
- */
-export class ValuePacker {
-  private text = '';
-  private readonly lengths: number[] = [];
-
-  add(value: string): void {
-    this.text += value;
-    this.lengths.push(value.length);
-  }
-
-  packed(): PackedValues {
-    const { text, lengths } = this;
-    // Every character one byte (the common case: JSON of numbers, ids, times): lengths are the string lengths.
-    if (Buffer.byteLength(text, 'utf8') === text.length) {
-      const pieces = new Array<string>(lengths.length);
-      let hasEmpty = false;
-      for (let i = 0; i < lengths.length; i++) {
-        if (lengths[i] === 0) hasEmpty = true;
-        pieces[i] = piece(lengths[i]!);
-      }
-      return { format: pieces.join(''), bytes: Buffer.from(hasEmpty ? this.values().map((value) => (value.length === 0 ? NUL : value)).join('') : text, 'latin1') };
-    }
-    // Otherwise each value is encoded on its own, and its length is what that wrote: the text as a whole, a value
-    // ending in half a surrogate pair and the next beginning with the other half would encode differently.
-    // At most 3 bytes per UTF-16 code unit, and the NUL of an empty value.
-    const bytes = Buffer.allocUnsafe(3 * text.length + lengths.length);
-    const values = this.values();
+  const joined = values.join('');
+  // Every character one byte (the common case: JSON of numbers, ids, times): lengths are the string lengths.
+  if (Buffer.byteLength(joined, 'utf8') === joined.length) {
     const pieces = new Array<string>(values.length);
-    let at = 0;
+    let hasEmpty = false;
     for (let i = 0; i < values.length; i++) {
-      const value = values[i]!;
-      if (value.length === 0) {
-        bytes[at++] = 0;
-        pieces[i] = piece(0);
-        continue;
-      }
-      const length = bytes.write(value, at, 'utf8');
+      const length = values[i]!.length;
+      if (length === 0) hasEmpty = true;
       pieces[i] = piece(length);
-      at += length;
     }
-    return { format: pieces.join(''), bytes: bytes.subarray(0, at) };
+    const text = hasEmpty ? values.map((value) => (value.length === 0 ? NUL : value)).join('') : joined;
+    return { format: pieces.join(''), bytes: Buffer.from(text, 'latin1') };
   }
-
-  /** The values again, cut from the text by their lengths (only for the uncommon cases). */
-  private values(): string[] {
-    const values: string[] = [];
-    let at = 0;
-    for (const length of this.lengths) {
-      values.push(this.text.slice(at, at + length));
-      at += length;
+  // Otherwise each value is encoded on its own, and its length is what that wrote: joined, a value ending in
+  // half a surrogate pair and the next beginning with the other half would encode differently.
+  let room = 0;
+  // At most 3 bytes per UTF-16 code unit, and the NUL of an empty value.
+  for (const value of values) room += 3 * value.length + 1;
+  const bytes = Buffer.allocUnsafe(room);
+  const pieces = new Array<string>(values.length);
+  let at = 0;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
+    if (value.length === 0) {
+      bytes[at++] = 0;
+      pieces[i] = piece(0);
+      continue;
     }
-    return values;
+    const length = bytes.write(value, at, 'utf8');
+    pieces[i] = piece(length);
+    at += length;
   }
+  return { format: pieces.join(''), bytes: bytes.subarray(0, at) };
 }

@@ -30,7 +30,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { silentLogger, type Logger } from '../../logging/logger.js';
-import { packValues, ValuePacker, type PackedValues } from './packed-values.js';
+import { packValues, type PackedValues } from './packed-values.js';
 import { connectRedis, redisError } from './redis-connection.js';
 import type { RedisStreamSource } from './redis-stream-source.js';
 import { intParam, parseRedisStreamUrl, sameRedisServer, type RedisStreamUrl } from './redis-stream-url.js';
@@ -201,20 +201,20 @@ export class RedisStreamSink implements StreamSink {
       const first = records[start]!;
       let end = start + 1;
       while (end < records.length && end - start < ENTRIES_PER_CALL && records[end]!.modelVersion === first.modelVersion && records[end]!.modelName === first.modelName) end++;
-      const packer = new ValuePacker();
+      const values = new Array<string>((end - start) * RECORD_WIDTH);
       // The records of a window share their prediction time, and messages of one millisecond their event time:
       // each time is turned into text once per run of equal ones.
       const eventTime = new TimeText();
       const predictionTime = new TimeText();
-      for (let i = start; i < end; i++) {
+      for (let i = start, at = 0; i < end; i++) {
         const r = records[i]!;
-        packer.add(r.messageId);
-        packer.add(r.instance);
-        packer.add(r.prediction);
-        packer.add(eventTime.of(r.eventTimeMs));
-        packer.add(predictionTime.of(r.predictionTimeMs));
+        values[at++] = r.messageId;
+        values[at++] = r.instance;
+        values[at++] = r.prediction;
+        values[at++] = eventTime.of(r.eventTimeMs);
+        values[at++] = predictionTime.of(r.predictionTimeMs);
       }
-      await this.append(this.records, 'records', packer.packed(), first.modelName, String(first.modelVersion));
+      await this.append(this.records, 'records', packValues(values), first.modelName, String(first.modelVersion));
       start = end;
     }
   }

@@ -61,19 +61,18 @@ export interface WindowContext {
 }
 
 /**
- * Messages still to be predicted, with the attempt each is on (its first is its broker delivery count). Columns
- * rather than an object per message, here and below: a window holds hundreds of messages.
+ * Messages still to be predicted. Columns rather than an object per message, here and below: a window holds
+ * hundreds of messages. A message's attempt is its broker delivery count plus the window's retries so far (each
+ * retry retries every message still in the window), so it needs no column of its own.
  */
 interface PendingColumns extends InstanceColumns {
   readonly messages: StreamMessage[];
-  readonly attempts: number[];
 }
 
-/** Predictions waiting to be written, with the attempt each write is on. */
+/** Predictions waiting to be written. */
 interface UnwrittenColumns {
   readonly messages: StreamMessage[];
   readonly records: PredictionRecord[];
-  readonly attempts: number[];
 }
 
 /** A message that failed for good, and on which attempt. */
@@ -83,8 +82,8 @@ interface Failed {
   readonly attempt: number;
 }
 
-const noPending = (): PendingColumns => ({ messages: [], instances: [], values: [], attempts: [] });
-const noUnwritten = (): UnwrittenColumns => ({ messages: [], records: [], attempts: [] });
+const noPending = (): PendingColumns => ({ messages: [], instances: [], values: [] });
+const noUnwritten = (): UnwrittenColumns => ({ messages: [], records: [] });
 
 export async function processWindow(context: WindowContext, messages: readonly StreamMessage[], openedAt: number): Promise<void> {
   const { decoder, maxAttempts } = context;
@@ -101,7 +100,6 @@ export async function processWindow(context: WindowContext, messages: readonly S
       dead.push({ message, error: new ServingError('INVALID_ARGUMENT', problem), attempt: message.deliveries });
     } else {
       pending.messages.push(message);
-      pending.attempts.push(message.deliveries);
     }
   }
   let unwritten = noUnwritten();
@@ -114,16 +112,14 @@ export async function processWindow(context: WindowContext, messages: readonly S
       for (let i = 0; i < outcomes.length; i++) {
         const outcome = outcomes[i]!;
         const message = pending.messages[i]!;
-        const attempt = pending.attempts[i]!;
+        const attempt = message.deliveries + retry;
         if ('prediction' in outcome) {
           unwritten.messages.push(message);
           unwritten.records.push(recordOf(context.model, message, pending.instances[i]!, outcome.prediction, predictionTimeMs));
-          unwritten.attempts.push(attempt);
         } else if (isTransient(outcome.error) && attempt < maxAttempts) {
           again.messages.push(message);
           again.instances.push(pending.instances[i]!);
           again.values.push(pending.values[i]);
-          again.attempts.push(attempt + 1);
         } else {
           dead.push({ message, error: outcome.error, attempt });
         }
@@ -135,13 +131,12 @@ export async function processWindow(context: WindowContext, messages: readonly S
       if (failure !== undefined) {
         for (let i = 0; i < unwritten.records.length; i++) {
           const message = unwritten.messages[i]!;
-          const attempt = unwritten.attempts[i]!;
+          const attempt = message.deliveries + retry;
           if (attempt >= maxAttempts) {
             dead.push({ message, error: failure, attempt });
           } else {
             kept.messages.push(message);
             kept.records.push(unwritten.records[i]!);
-            kept.attempts.push(attempt + 1);
           }
         }
         context.counters.retries += kept.records.length;
