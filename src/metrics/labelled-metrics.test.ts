@@ -57,6 +57,24 @@ describe('labelled metrics', () => {
     );
   });
 
+  it("export a zeroed series without labels as prom-client's histogram does before its first observation, and after", async () => {
+    const theirs = new Registry();
+    const ours = new Registry();
+    const config = { name: 'e2e', help: 'E2E.', buckets: [0.001, 0.02, 1] };
+    const reference = new Histogram({ ...config, registers: [theirs] });
+    const histogram = new LabelledHistogram({ ...config, labelNames: [], registers: [ours] });
+    histogram.zero({});
+    expect(await ours.metrics()).toBe(await theirs.metrics());
+    expect(await ours.metrics()).toBe('# HELP e2e E2E.\n# TYPE e2e histogram\ne2e_bucket{le="0.001"} 0\ne2e_bucket{le="0.02"} 0\ne2e_bucket{le="1"} 0\ne2e_bucket{le="+Inf"} 0\ne2e_sum 0\ne2e_count 0\n');
+    const child = histogram.labels({});
+    for (const v of [0, 0.005, 0.02, 3]) {
+      child.observe(v);
+      reference.observe(v);
+    }
+    expect(await ours.metrics()).toBe(await theirs.metrics());
+    expect(await ours.metrics()).toContain('e2e_bucket{le="0.02"} 3\ne2e_bucket{le="1"} 3\ne2e_bucket{le="+Inf"} 4\ne2e_sum 3.025\ne2e_count 4\n');
+  });
+
   it('refuse a value that is not a finite number, as prom-client does', () => {
     const histogram = new LabelledHistogram({ name: 'h', help: 'H.', labelNames: ['q'], buckets: [1], registers: [] });
     expect(() => histogram.observe({ q: 'x' }, Number.NaN)).toThrow('Value is not a valid number: NaN');

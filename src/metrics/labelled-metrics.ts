@@ -62,6 +62,11 @@ abstract class LabelledMetric<L extends string, R> {
     for (const registry of registers) registry.registerMetric(this as unknown as Parameters<Registry['registerMetric']>[0]);
   }
 
+  /** Creates the series of these label values now, so that it is exported (at zero) before its first use, as prom-client does for a metric without labels. */
+  zero(labels: Partial<Record<L, string | number>>): void {
+    this.recordOf(labels);
+  }
+
   protected recordOf(labels: LabelValues): R {
     const key = seriesKey(this.labelNames, labels);
     let entry = this.series.get(key);

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { LabelledHistogram, type HistogramChild } from './labelled-metrics.js';
 
 /** End-to-end and window latencies in seconds: 1 ms to about 2 minutes. */
 const LATENCY_BUCKETS_SECONDS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120];
@@ -23,7 +24,8 @@ export class StreamMetrics {
   readonly windowSize: Histogram;
   /** From the first message of a window read to every message of it stored or dead-lettered. */
   readonly windowLatency: Histogram;
-  readonly endToEndLatency: Histogram;
+  /** Observed for every message: a LabelledHistogram, which records in a few operations (prom-client's Histogram costs about 0.2 µs per observation). */
+  readonly endToEndLatency: HistogramChild;
   readonly windowsInFlight: Gauge;
 
   constructor(options: { processMetrics?: boolean } = {}) {
@@ -51,12 +53,15 @@ export class StreamMetrics {
       buckets: LATENCY_BUCKETS_SECONDS,
       registers,
     });
-    this.endToEndLatency = new Histogram({
+    const endToEndLatency = new LabelledHistogram({
       name: 'millrace_stream_end_to_end_latency_seconds',
       help: 'Prediction time minus event (publish) time of each predicted message.',
+      labelNames: [],
       buckets: LATENCY_BUCKETS_SECONDS,
       registers,
     });
+    endToEndLatency.zero({});
+    this.endToEndLatency = endToEndLatency.labels({});
     this.windowsInFlight = new Gauge({ name: 'millrace_stream_windows_in_flight', help: 'Windows being predicted or written.', registers });
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
   }

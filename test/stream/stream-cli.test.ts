@@ -217,6 +217,7 @@ describe('millrace stream', () => {
     expect(metrics).toContain('millrace_stream_messages_total{outcome="dead_lettered"} 1\n');
     expect(metrics).toContain('millrace_stream_dead_letters_total{code="INVALID_ARGUMENT"} 1\n');
     expect(metrics).toContain('millrace_stream_acks_total 3\n');
+    expect(metrics).toContain('millrace_stream_end_to_end_latency_seconds_count 2\n');
     worker.child.kill('SIGINT');
     expect(await worker.exited).toBe(0);
     const lines = worker
