@@ -60,6 +60,17 @@ describe('Redis stream source', () => {
     await source.close();
   });
 
+  it("takes the event time from an id the producer chose, digit by digit", async () => {
+    await client.xadd('s-ids', '1795000000123-42', 'data', '{"a":1}');
+    await client.xadd('s-ids', '9007199254740-0', 'data', '{"a":2}');
+    const source = await open(`${redis.url}/s-ids?group=g&consumer=c`);
+    expect((await source.receive(10, 100)).map((m) => [m.id, m.eventTimeMs])).toEqual([
+      ['1795000000123-42', 1795000000123],
+      ['9007199254740-0', 9007199254740],
+    ]);
+    await source.close();
+  });
+
   it('resumes its own unacknowledged entries first when a consumer of the same name restarts (deliveries 2)', async () => {
     const ids = await publish(client, 's2', ['{"n":1}', '{"n":2}', '{"n":3}']);
     const before = await open(`${redis.url}/s2?group=g&consumer=stable`);

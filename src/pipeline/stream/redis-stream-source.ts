@@ -204,7 +204,7 @@ export class RedisStreamSource implements StreamSource {
         deleted.push(id);
         continue;
       }
-      messages.push({ id, body: bodyOf(fields), eventTimeMs: Number(id.slice(0, id.indexOf('-'))), deliveries: deliveries?.get(id) ?? 1 });
+      messages.push({ id, body: bodyOf(fields), eventTimeMs: idMilliseconds(rawId), deliveries: deliveries?.get(id) ?? 1 });
     }
     if (deleted.length > 0) {
       await this.control.xack(this.url.stream, this.group, ...deleted).catch(() => undefined);
@@ -224,6 +224,17 @@ export class RedisStreamSource implements StreamSource {
 
 function entriesOf(reply: ReadReply): Entry[] {
   return reply === null || reply.length === 0 ? [] : reply[0]![1];
+}
+
+/** The milliseconds part of an entry id (`<ms>-<seq>`), read from its digits: no substring, no string-to-number conversion. */
+function idMilliseconds(rawId: Buffer): number {
+  let ms = 0;
+  for (let i = 0; i < rawId.length; i++) {
+    const c = rawId[i]!;
+    if (c === 0x2d) break;
+    ms = ms * 10 + (c - 0x30);
+  }
+  return ms;
 }
 
 const BODY_FIELD_BYTES = Buffer.from(REDIS_BODY_FIELD);
