@@ -22,6 +22,14 @@ import { parseInputFormat } from '../readers/input-format.js';
 import type { JobProgress } from './progress-reporter.js';
 import { listInputFiles } from '../readers/input-files.js';
 
+/** Which of a new job's paths may not overlap which of an active job's, in the order they are checked. */
+const ACTIVE_JOB_CLASHES = [
+  ['output', 'output'],
+  ['output', 'input'],
+  ['output', 'model'],
+  ['input', 'output'],
+] as const;
+
 export interface JobServiceOptions {
   /** `--job_root`: every path of a job resolves inside it. */
   readonly root: string;
@@ -308,21 +316,17 @@ export class JobService {
    * FAILED_PRECONDITION naming the other job; it can be submitted again once that job has finished.
    */
   private checkApartFromActiveJobs(paths: Job['paths']): void {
-    const overlaps = (a: string, b: string): boolean => isInside(a, b) || isInside(b, a);
     for (const other of this.jobs.values()) {
       if (other.state !== 'queued' && other.state !== 'running') continue;
-      const clash =
-        overlaps(paths.output, other.paths.output) ? ['output', paths.output, 'output', other.paths.output]
-        : overlaps(paths.output, other.paths.input) ? ['output', paths.output, 'input', other.paths.input]
-        : isInside(paths.output, other.paths.model) || isInside(other.paths.model, paths.output) ? ['output', paths.output, 'model', other.paths.model]
-        : overlaps(paths.input, other.paths.output) ? ['input', paths.input, 'output', other.paths.output]
-        : undefined;
-      if (clash === undefined) continue;
-      const [mine, minePath, theirs, theirPath] = clash as [string, string, string, string];
-      throw new ServingError(
-        'FAILED_PRECONDITION',
-        `parameter "${mine}" (${this.root.relative(minePath)}) overlaps the ${theirs} of job ${other.id} (${this.root.relative(theirPath)}), which is ${other.state}; submit it again once that job has finished, or choose another path`,
-      );
+      for (const [mine, theirs] of ACTIVE_JOB_CLASHES) {
+        const minePath = paths[mine];
+        const theirPath = other.paths[theirs];
+        if (!isInside(minePath, theirPath) && !isInside(theirPath, minePath)) continue;
+        throw new ServingError(
+          'FAILED_PRECONDITION',
+          `parameter "${mine}" (${this.root.relative(minePath)}) overlaps the ${theirs} of job ${other.id} (${this.root.relative(theirPath)}), which is ${other.state}; submit it again once that job has finished, or choose another path`,
+        );
+      }
     }
   }
 
